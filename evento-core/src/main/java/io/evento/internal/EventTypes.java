@@ -1,0 +1,149 @@
+package io.evento.internal;
+
+import io.evento.Aggregate;
+import io.evento.EventName;
+import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The registry of event families: which record is which (aggregate type, event name), and back.
+ *
+ * <p>Names come from annotations only ({@link Aggregate}, {@link EventName}, else the simple class
+ * name), never from the fully qualified class name, so moving a class between packages does not
+ * orphan its stored events. The registry is built once and read-only afterwards.
+ */
+public final class EventTypes {
+
+    /** How one event class is stored. */
+    public record Descriptor(Class<?> type, Class<?> family, String aggregatorType, String name) {}
+
+    private final Map<Class<?>, Descriptor> byClass;
+    private final Map<String, Map<String, Descriptor>> byName;
+    private final Map<String, Class<?>> families;
+
+    private EventTypes(
+            Map<Class<?>, Descriptor> byClass,
+            Map<String, Map<String, Descriptor>> byName,
+            Map<String, Class<?>> families) {
+        this.byClass = byClass;
+        this.byName = byName;
+        this.families = families;
+    }
+
+    /** Builds a registry of the given families, checking names are unique. */
+    public static EventTypes of(List<Class<?>> families) {
+        Map<Class<?>, Descriptor> byClass = new HashMap<>();
+        Map<String, Map<String, Descriptor>> byName = new HashMap<>();
+        Map<String, Class<?>> familyByType = new LinkedHashMap<>();
+        for (Class<?> family : families) {
+            String type = aggregatorTypeOf(family);
+            if (!family.isSealed()) {
+                throw new IllegalArgumentException(family.getName()
+                        + " must be a sealed interface whose permitted records are the aggregate's events");
+            }
+            Class<?> previous = familyByType.putIfAbsent(type, family);
+            if (previous != null && previous != family) {
+                throw new IllegalArgumentException("aggregate type '" + type + "' is declared by both "
+                        + previous.getName() + " and " + family.getName());
+            }
+            if (previous != null) {
+                continue;
+            }
+            Map<String, Descriptor> names = byName.computeIfAbsent(type, t -> new HashMap<>());
+            for (Class<?> event : permittedEvents(family)) {
+                Descriptor d = new Descriptor(event, family, type, eventNameOf(event));
+                Descriptor clash = names.putIfAbsent(d.name(), d);
+                if (clash != null) {
+                    throw new IllegalArgumentException("event name '" + d.name() + "' of aggregate '" + type
+                            + "' is used by both " + clash.type().getName() + " and " + event.getName()
+                            + "; give one of them another name with @EventName");
+                }
+                byClass.put(event, d);
+            }
+        }
+        return new EventTypes(Map.copyOf(byClass), Map.copyOf(byName), Map.copyOf(familyByType));
+    }
+
+    /** The descriptor of a registered event class. */
+    public Descriptor lookup(Class<?> eventClass) {
+        Descriptor d = byClass.get(eventClass);
+        if (d == null) {
+            throw new IllegalArgumentException(eventClass.getName()
+                    + " is not an event of a registered aggregate; declare it in a sealed interface annotated with"
+                    + " @Aggregate and register that interface with Evento.builder(..).register(..)");
+        }
+        return d;
+    }
+
+    /** The class stored under (aggregate type, event name), if registered. */
+    public Optional<Descriptor> resolve(String aggregatorType, String name) {
+        Map<String, Descriptor> names = byName.get(aggregatorType);
+        return names == null ? Optional.empty() : Optional.ofNullable(names.get(name));
+    }
+
+    /** Whether a family (sealed interface) is registered. */
+    public boolean isRegisteredFamily(Class<?> family) {
+        return families.get(aggregatorTypeOf(family)) == family;
+    }
+
+    /** The aggregate type declared by {@code family}'s {@link Aggregate} annotation. */
+    public static String aggregatorTypeOf(Class<?> family) {
+        Aggregate a = family.getAnnotation(Aggregate.class);
+        if (a == null) {
+            throw new IllegalArgumentException(family.getName() + " is not annotated with @Aggregate");
+        }
+        return Validation.name("@Aggregate value of " + family.getName(), a.value());
+    }
+
+    /** Describes an event class from its annotations alone, without a registry. */
+    public static Descriptor describe(Class<?> eventClass) {
+        Class<?> family = familyOf(eventClass)
+                .orElseThrow(() -> new IllegalArgumentException(eventClass.getName()
+                        + " is not an event: it implements no sealed interface annotated with @Aggregate"));
+        return new Descriptor(eventClass, family, aggregatorTypeOf(family), eventNameOf(eventClass));
+    }
+
+    private static Optional<Class<?>> familyOf(Class<?> type) {
+        Deque<Class<?>> todo = new ArrayDeque<>(List.of(type.getInterfaces()));
+        while (!todo.isEmpty()) {
+            Class<?> c = todo.pop();
+            if (c.isAnnotationPresent(Aggregate.class)) {
+                return Optional.of(c);
+            }
+            todo.addAll(List.of(c.getInterfaces()));
+        }
+        return Optional.empty();
+    }
+
+    private static String eventNameOf(Class<?> event) {
+        EventName n = event.getAnnotation(EventName.class);
+        return Validation.name("event name of " + event.getName(), n == null ? event.getSimpleName() : n.value());
+    }
+
+    private static List<Class<?>> permittedEvents(Class<?> family) {
+        List<Class<?>> events = new ArrayList<>();
+        Deque<Class<?>> todo = new ArrayDeque<>(List.of(family.getPermittedSubclasses()));
+        while (!todo.isEmpty()) {
+            Class<?> c = todo.pop();
+            if (c.isSealed()) {
+                todo.addAll(List.of(c.getPermittedSubclasses()));
+            } else if (c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+                throw new IllegalArgumentException(c.getName() + " in the event family " + family.getName()
+                        + " is not sealed; every event of a family must be known when it is registered");
+            } else {
+                events.add(c);
+            }
+        }
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException(family.getName() + " permits no event records");
+        }
+        return events;
+    }
+}

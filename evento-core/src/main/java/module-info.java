@@ -1,0 +1,20 @@
+/**
+ * Evento core: events, commits, projections, pagination, the {@link io.evento.spi.Executor} SPI,
+ * the JSON codec and the in-memory executor.
+ */
+module io.evento.core {
+    requires transitive com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires com.fasterxml.jackson.datatype.jdk8;
+    requires com.github.f4b6a3.ulid;
+    requires org.slf4j;
+
+    exports io.evento;
+    exports io.evento.spi;
+    exports io.evento.memory;
+    exports io.evento.internal to
+            io.evento.sqlite;
+
+    opens io.evento to
+            com.fasterxml.jackson.databind;
+}
