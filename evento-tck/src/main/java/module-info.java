@@ -1,0 +1,15 @@
+/** The conformance suite: abstract JUnit 5 tests that every {@link io.evento.spi.Executor} passes. */
+module io.evento.tck {
+    requires transitive io.evento.core;
+    requires transitive org.junit.jupiter.api;
+    requires org.assertj.core;
+    requires awaitility;
+
+    exports io.evento.tck;
+    exports io.evento.tck.domain;
+
+    opens io.evento.tck to
+            org.junit.platform.commons;
+    opens io.evento.tck.domain to
+            com.fasterxml.jackson.databind;
+}
