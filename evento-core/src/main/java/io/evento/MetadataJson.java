@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.evento.internal.Json;
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,8 +32,7 @@ final class MetadataJson {
         Map<String, JsonNode> entries = new LinkedHashMap<>();
         String requestedBy = null;
         String requestedAs = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : root.properties()) {
             switch (f.getKey()) {
                 case "id" -> {}
                 case "requestedBy" -> requestedBy = f.getValue().asText();
