@@ -34,8 +34,10 @@ class EventoTest {
                     .data(new Multiplier(10))
                     .build();
             Projection<Integer> scaled = Projection.builder("scaled", Counter.class, () -> 0)
-                    .on(Counter.Added.class, (Integer s, Event<Counter.Added> e, Projection.Context c) ->
-                            s + e.data().n() * c.data(Multiplier.class).factor())
+                    .on(
+                            Counter.Added.class,
+                            (Integer s, Event<Counter.Added> e, Projection.Context c) ->
+                                    s + e.data().n() * c.data(Multiplier.class).factor())
                     .build();
             String id = evento.create()
                     .event(new Counter.Added(1))
@@ -50,8 +52,10 @@ class EventoTest {
         try (InMemoryExecutor executor = InMemoryExecutor.create()) {
             Evento evento = Evento.builder(executor).register(Counter.class).build();
             Projection<Integer> scaled = Projection.builder("scaled", Counter.class, () -> 0)
-                    .on(Counter.Added.class, (Integer s, Event<Counter.Added> e, Projection.Context c) ->
-                            s * c.data(Multiplier.class).factor())
+                    .on(
+                            Counter.Added.class,
+                            (Integer s, Event<Counter.Added> e, Projection.Context c) ->
+                                    s * c.data(Multiplier.class).factor())
                     .build();
             String id = evento.create().event(new Counter.Added(1)).commit();
             assertThatThrownBy(() -> evento.load(scaled, id))

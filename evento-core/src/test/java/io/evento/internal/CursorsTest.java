@@ -54,9 +54,7 @@ class CursorsTest {
     void garbage_and_truncated_cursors_are_refused() {
         String cursor = Cursors.encode("s", 123456L);
         for (String bad : new String[] {"not a cursor!", "%%%", cursor.substring(0, cursor.length() - 3), "YWJj"}) {
-            assertThatThrownBy(() -> Cursors.decode("s", bad, 1))
-                    .as(bad)
-                    .isInstanceOf(InvalidCursorException.class);
+            assertThatThrownBy(() -> Cursors.decode("s", bad, 1)).as(bad).isInstanceOf(InvalidCursorException.class);
         }
     }
 }

@@ -35,10 +35,19 @@ class ReadmeExamplesTest {
 
     // --- README: Projections ---
     record Balance(String owner, long amount) {
-        static final Projection<Balance> PROJECTION = Projection.builder("balance", Account.class, () -> new Balance("", 0))
-                .on(Account.AccountOpened.class, (state, e) -> new Balance(e.data().owner(), e.data().initialBalance()))
-                .on(Account.MoneyDeposited.class, (state, e) -> new Balance(state.owner(), state.amount() + e.data().amount()))
-                .on(Account.MoneyWithdrawn.class, (state, e) -> new Balance(state.owner(), state.amount() - e.data().amount()))
+        static final Projection<Balance> PROJECTION = Projection.builder(
+                        "balance", Account.class, () -> new Balance("", 0))
+                .on(
+                        Account.AccountOpened.class,
+                        (state, e) -> new Balance(e.data().owner(), e.data().initialBalance()))
+                .on(
+                        Account.MoneyDeposited.class,
+                        (state, e) -> new Balance(
+                                state.owner(), state.amount() + e.data().amount()))
+                .on(
+                        Account.MoneyWithdrawn.class,
+                        (state, e) -> new Balance(
+                                state.owner(), state.amount() - e.data().amount()))
                 .safetyCheck()
                 .build();
     }
@@ -92,7 +101,8 @@ class ReadmeExamplesTest {
             assertThat(e.expectedVersion()).isEqualTo(3);
         }
         assertThat(evento.load(TOTAL, id).orElseThrow().state()).isEqualTo(135L);
-        assertThatThrownBy(() -> alice.append().event(new Account.MoneyDeposited(5)).commit())
+        assertThatThrownBy(() ->
+                        alice.append().event(new Account.MoneyDeposited(5)).commit())
                 .isInstanceOf(ConcurrencyException.class);
     }
 
@@ -106,8 +116,8 @@ class ReadmeExamplesTest {
         // --- README: Reading the log ---
         PageRequest request = PageRequest.forward(2);
         while (true) {
-            Page<Event<?>> page = evento.read(new ReadQuery(
-                    List.of(EventFilter.type(Account.class)), RoutingFilter.ALL, request));
+            Page<Event<?>> page =
+                    evento.read(new ReadQuery(List.of(EventFilter.type(Account.class)), RoutingFilter.ALL, request));
             for (Event<?> event : page.nodes()) {
                 seen++; // handle event.data(), event.metadata(), ...
             }
