@@ -144,6 +144,16 @@ public final class Evento {
     }
 
     /**
+     * The clock that timestamps events; use it for business rules about time ("today") so they
+     * agree with the stored timestamps.
+     *
+     * @return the clock
+     */
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
      * The executor this Evento writes to and reads from.
      *
      * @return the executor

@@ -323,18 +323,20 @@ public final class Projection<S> {
         }
 
         /**
-         * Declares that events of this type are deliberately ignored, so the safety check accepts
+         * Declares that events of these types are deliberately ignored, so the safety check accepts
          * them.
          *
-         * @param type an event record or sealed interface
+         * @param types event records or sealed interfaces
          * @return this builder
          */
-        public Builder<S> skip(Class<?> type) {
-            Objects.requireNonNull(type, "type");
-            if (handlers.containsKey(type)) {
-                throw new IllegalStateException(type.getName() + " has a handler; it cannot also be skipped");
+        public Builder<S> skip(Class<?>... types) {
+            for (Class<?> type : types) {
+                Objects.requireNonNull(type, "type");
+                if (handlers.containsKey(type)) {
+                    throw new IllegalStateException(type.getName() + " has a handler; it cannot also be skipped");
+                }
+                skipped.add(type);
             }
-            skipped.add(type);
             return this;
         }
 
