@@ -8,11 +8,14 @@ module io.evento.core {
     requires com.fasterxml.jackson.datatype.jdk8;
     requires com.github.f4b6a3.ulid;
     requires org.slf4j;
+    requires java.sql;
 
     exports io.evento;
     exports io.evento.spi;
     exports io.evento.memory;
     exports io.evento.internal to
+            io.evento.sqlite;
+    exports io.evento.internal.sql to
             io.evento.sqlite;
 
     opens io.evento to

@@ -1,0 +1,713 @@
+package io.evento.sqlite;
+
+import io.evento.ConcurrencyException;
+import io.evento.Edge;
+import io.evento.LeaseLostException;
+import io.evento.Limits;
+import io.evento.Page;
+import io.evento.PageRequest;
+import io.evento.StoreException;
+import io.evento.internal.Cursors;
+import io.evento.internal.Validation;
+import io.evento.internal.WriteBatch;
+import io.evento.internal.sql.Migration;
+import io.evento.internal.sql.MigrationRunner;
+import io.evento.spi.Executor;
+import io.evento.spi.Lease;
+import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded SQLite executor: the whole store in one file, Evento's default.
+ *
+ * <pre>{@code
+ * try (SqliteExecutor executor = SqliteExecutor.open(Path.of("data/events.db"))) {
+ *     Evento evento = Evento.builder(executor).register(Account.class).build();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>How it works</h2>
+ *
+ * <p>The database runs in WAL mode. One connection writes, one write at a time, each in a {@code
+ * BEGIN IMMEDIATE} transaction; a small pool of read-only connections reads in parallel with it and
+ * with each other, always seeing committed data only. The global position of an event is the
+ * table's rowid, assigned by the single writer in commit order: a reader paging forward can never
+ * skip an event. Several executors, in one process or in several, may open the same file: their
+ * writes take turns (waiting up to the {@linkplain Builder#busyTimeout(Duration) busy timeout}) and
+ * each sees the others' commits.
+ *
+ * <p>Besides the file itself, SQLite keeps a {@code -wal} and a {@code -shm} file next to it while
+ * it is open; copy all three, or close every executor first, to back it up.
+ *
+ * <h2>Schema and migrations</h2>
+ *
+ * <p>{@link #open(Path)} creates the file and its schema if they are missing, and applies the
+ * migrations a newer release brings. Applied versions are recorded with their checksums in the
+ * table {@code evento_schema_history}; a migration that changed after it was applied, or a database
+ * migrated by a newer release, is refused with a {@link StoreException} instead of being used.
+ * Opening from several processes at once is safe: the migrations run inside the database's write
+ * lock. The tables are {@code evento_event}, {@code evento_subscriber}, {@code evento_snapshot} and
+ * {@code evento_meta}.
+ *
+ * <p>The migration scripts are plain SQL resources named like Flyway's versioned migrations, in the
+ * folder {@value #MIGRATIONS_LOCATION} of this module's jar. To manage the schema with Flyway
+ * instead, add the location {@code classpath:db/evento/sqlite}; the scripts are idempotent, so an
+ * executor opening a file migrated that way finds its tables and only records its own history.
+ *
+ * <h2>Durability</h2>
+ *
+ * <p>By default ({@link Durability#NORMAL}) a commit survives a crash of the application but the
+ * last commits may be lost on a power failure or operating-system crash; the file is never
+ * corrupted. {@link Durability#FULL} syncs every commit to disk, at a large cost in write
+ * throughput.
+ *
+ * <h2>Errors</h2>
+ *
+ * <p>Database failures are {@link StoreException}s, transient when SQLite reports the file busy or
+ * locked, or an I/O error or full disk. A conflicting write is a {@link
+ * io.evento.ConcurrencyException}, detected by the unique key {@code (aggregator_type,
+ * aggregator_id, version)} and SQLite's result code. After {@link #close()} every call throws a
+ * {@link StoreException}.
+ *
+ * <p>Instances are thread-safe; every method blocks and may be called from virtual threads.
+ *
+ * <p>The SQLite driver (sqlite-jdbc) loads a native library. Recent JDKs print a warning for that
+ * unless the application allows it: {@code --enable-native-access=ALL-UNNAMED} on the class path,
+ * {@code --enable-native-access=org.xerial.sqlitejdbc} on the module path.
+ */
+public final class SqliteExecutor implements Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteExecutor.class);
+
+    /** The class-path folder holding the migration scripts. */
+    public static final String MIGRATIONS_LOCATION = "db/evento/sqlite";
+
+    /** The migration scripts in {@link #MIGRATIONS_LOCATION}, in version order. */
+    static final List<String> MIGRATION_FILES = List.of("V1__create_event_store.sql");
+
+    /** The table recording the applied migrations. */
+    static final String SCHEMA_HISTORY_TABLE = "evento_schema_history";
+
+    private static final int WRITER_STATEMENTS = 48;
+    private static final long MICROS_PER_SECOND = 1_000_000L;
+
+    private static final String SELECT_SUBSCRIBER =
+            "SELECT worker_id, token, expires_at FROM evento_subscriber WHERE key = ?";
+    private static final String INSERT_SUBSCRIBER =
+            "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
+                    + " VALUES (?, ?, ?, ?, NULL, ?)";
+    private static final String UPDATE_LEASE =
+            "UPDATE evento_subscriber SET worker_id = ?, token = ?, expires_at = ?, updated_at = ? WHERE key = ?";
+    private static final String RELEASE_LEASE = "UPDATE evento_subscriber SET expires_at = 0, updated_at = ?"
+            + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > ?";
+    private static final String ACKNOWLEDGE = "UPDATE evento_subscriber SET cursor = ?, updated_at = ?"
+            + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > ?";
+    private static final String SELECT_CURSOR = "SELECT cursor FROM evento_subscriber WHERE key = ?";
+    private static final String SELECT_SNAPSHOT = "SELECT revision, version, data, timestamp FROM evento_snapshot"
+            + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
+    private static final String UPSERT_SNAPSHOT =
+            "INSERT INTO evento_snapshot (projection, aggregator_type, aggregator_id, revision, version, data, timestamp)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (projection, aggregator_type, aggregator_id)"
+                    + " DO UPDATE SET revision = excluded.revision, version = excluded.version,"
+                    + " data = excluded.data, timestamp = excluded.timestamp";
+
+    /**
+     * How hard SQLite works to make a commit survive a crash of the machine (SQLite's {@code PRAGMA
+     * synchronous} in WAL mode).
+     */
+    public enum Durability {
+        /**
+         * Commits survive a crash of the application; a power loss or operating-system crash may roll
+         * back the most recent commits, but never corrupts the file. The WAL is synced at
+         * checkpoints only. The default, and by far the faster.
+         */
+        NORMAL,
+        /** Every commit is synced to disk before it returns, so it also survives a power loss. */
+        FULL
+    }
+
+    private final Path file;
+    private final String storeId;
+    private final Clock clock;
+    private final Writer writer;
+    private final ReaderPool readers;
+    private final String closedMessage;
+    private volatile boolean closed;
+
+    private SqliteExecutor(Path file, String storeId, Clock clock, Writer writer, ReaderPool readers, String closed) {
+        this.file = file;
+        this.storeId = storeId;
+        this.clock = clock;
+        this.writer = writer;
+        this.readers = readers;
+        this.closedMessage = closed;
+    }
+
+    /**
+     * Opens the store in {@code file} with the default settings, creating the file, its parent
+     * folders and the schema if they are missing.
+     *
+     * @param file the database file
+     * @return the executor
+     * @throws StoreException if the file cannot be opened or migrated
+     */
+    public static SqliteExecutor open(Path file) {
+        return builder(file).open();
+    }
+
+    /**
+     * A builder to open the store in {@code file} with other settings.
+     *
+     * @param file the database file
+     * @return the builder
+     */
+    public static Builder builder(Path file) {
+        return new Builder(file);
+    }
+
+    /**
+     * Settings of a {@link SqliteExecutor}. Each may be set once; a bad value is refused at once.
+     *
+     * <pre>{@code
+     * SqliteExecutor executor = SqliteExecutor.builder(Path.of("events.db"))
+     *         .synchronous(SqliteExecutor.Durability.FULL)
+     *         .busyTimeout(Duration.ofSeconds(30))
+     *         .readConnections(8)
+     *         .open();
+     * }</pre>
+     */
+    public static final class Builder {
+        /** The busy timeout unless set: how long a write waits for another connection's write. */
+        public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
+
+        /** The number of read connections unless set. */
+        public static final int DEFAULT_READ_CONNECTIONS = 4;
+
+        /** The largest number of read connections accepted. */
+        public static final int MAX_READ_CONNECTIONS = 64;
+
+        private final Path file;
+        private Durability durability;
+        private Duration busyTimeout;
+        private int readConnections;
+        private Clock clock;
+
+        private Builder(Path file) {
+            Objects.requireNonNull(file, "file");
+            if (file.getFileSystem() != FileSystems.getDefault()) {
+                throw new IllegalArgumentException(
+                        "SQLite needs a file of the default file system, not of " + file.getFileSystem() + ": " + file);
+            }
+            Path absolute = file.toAbsolutePath().normalize();
+            if (absolute.toString().indexOf('?') >= 0) {
+                throw new IllegalArgumentException("the SQLite file path must not contain '?': " + absolute);
+            }
+            if (Files.isDirectory(absolute)) {
+                throw new IllegalArgumentException("the SQLite file is a directory: " + absolute);
+            }
+            this.file = absolute;
+        }
+
+        /**
+         * How hard commits are made to survive a machine crash; {@link Durability#NORMAL} unless set.
+         *
+         * @param durability the durability
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder synchronous(Durability durability) {
+            Objects.requireNonNull(durability, "durability");
+            if (this.durability != null) {
+                throw new IllegalStateException("synchronous was already set to " + this.durability);
+            }
+            this.durability = durability;
+            return this;
+        }
+
+        /**
+         * How long an operation waits for the file while another connection (of another executor or
+         * process) holds its write lock, before failing with a transient {@link StoreException};
+         * 5 seconds unless set. Counted in whole milliseconds, rounded up.
+         *
+         * @param timeout zero or more, at most {@link Integer#MAX_VALUE} milliseconds
+         * @return this builder
+         * @throws IllegalArgumentException if negative or too long
+         * @throws IllegalStateException if already set
+         */
+        public Builder busyTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (this.busyTimeout != null) {
+                throw new IllegalStateException("busy timeout was already set to " + this.busyTimeout);
+            }
+            if (timeout.isNegative() || timeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+                throw new IllegalArgumentException(
+                        "busy timeout must be between 0 and " + Integer.MAX_VALUE + " ms, was " + timeout);
+            }
+            this.busyTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The most read-only connections open at once, so the most reads running in parallel; {@value
+         * #DEFAULT_READ_CONNECTIONS} unless set. They are opened when first needed.
+         *
+         * @param count from 1 to {@value #MAX_READ_CONNECTIONS}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         * @throws IllegalStateException if already set
+         */
+        public Builder readConnections(int count) {
+            if (this.readConnections != 0) {
+                throw new IllegalStateException("read connections were already set to " + this.readConnections);
+            }
+            if (count < 1 || count > MAX_READ_CONNECTIONS) {
+                throw new IllegalArgumentException(
+                        "read connections must be between 1 and " + MAX_READ_CONNECTIONS + ", was " + count);
+            }
+            this.readConnections = count;
+            return this;
+        }
+
+        /**
+         * The clock for lease expiry and bookkeeping timestamps; the system clock unless set. Event
+         * timestamps come with the events.
+         *
+         * @param clock the clock
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder clock(Clock clock) {
+            Objects.requireNonNull(clock, "clock");
+            if (this.clock != null) {
+                throw new IllegalStateException("clock was already set to " + this.clock);
+            }
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Opens the store, creating the file and schema if missing and applying pending migrations.
+         *
+         * @return the executor
+         * @throws StoreException if the file cannot be opened or migrated
+         */
+        public SqliteExecutor open() {
+            return SqliteExecutor.open(
+                    file,
+                    durability == null ? Durability.NORMAL : durability,
+                    busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout,
+                    readConnections == 0 ? DEFAULT_READ_CONNECTIONS : readConnections,
+                    clock == null ? Clock.systemUTC() : clock);
+        }
+    }
+
+    private static SqliteExecutor open(
+            Path file, Durability durability, Duration busyTimeout, int readConnections, Clock clock) {
+        try {
+            Path parent = file.getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot create the folder of SQLite file " + file + ": " + e, e, false);
+        }
+        int busyMillis =
+                (int) Math.min(Integer.MAX_VALUE, busyTimeout.plusNanos(999_999).toMillis());
+        String closedMessage = "the SQLite executor is closed (" + file + ")";
+        Statements writerDb = null;
+        try {
+            writerDb = new Statements(connect(file, false, busyMillis), WRITER_STATEMENTS);
+            Connection connection = writerDb.connection();
+            try (Statement statement = connection.createStatement()) {
+                enableWal(statement, file);
+                statement.execute("PRAGMA synchronous = " + durability.name());
+            }
+            List<Migration> applied = migrationRunner(clock).migrate(connection);
+            String storeId = readStoreId(connection, file);
+            LOG.debug(
+                    "Opened SQLite store {} at {} ({} migrations applied, durability {})",
+                    storeId,
+                    file,
+                    applied.size(),
+                    durability);
+            ReaderPool readers = new ReaderPool(readConnections, () -> connect(file, true, busyMillis), closedMessage);
+            return new SqliteExecutor(
+                    file, storeId, clock, new Writer(writerDb, closedMessage), readers, closedMessage);
+        } catch (SQLException e) {
+            closeQuietly(writerDb);
+            throw SqliteErrors.failure("opening SQLite file " + file, e);
+        } catch (IllegalStateException e) {
+            closeQuietly(writerDb);
+            throw new StoreException("cannot open SQLite file " + file + ": " + e.getMessage(), e, false);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(writerDb);
+            throw e;
+        }
+    }
+
+    /** The migration runner of the SQLite schema. */
+    static MigrationRunner migrationRunner(Clock clock) {
+        return new MigrationRunner(
+                SCHEMA_HISTORY_TABLE,
+                List.of("BEGIN IMMEDIATE"),
+                Migration.load(SqliteExecutor.class, MIGRATIONS_LOCATION, MIGRATION_FILES),
+                clock);
+    }
+
+    private static Connection connect(Path file, boolean readOnly, int busyTimeoutMillis) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(readOnly);
+        config.setBusyTimeout(busyTimeoutMillis);
+        return config.createConnection("jdbc:sqlite:" + file);
+    }
+
+    private static void enableWal(Statement statement, Path file) throws SQLException {
+        // Persistent: once set, the file stays in WAL mode for every later connection.
+        try (ResultSet rs = statement.executeQuery("PRAGMA journal_mode = WAL")) {
+            String mode = rs.next() ? rs.getString(1) : "unknown";
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new StoreException(
+                        "SQLite could not switch " + file + " to WAL mode (it stays in '" + mode
+                                + "' mode); the file system may not support the shared memory WAL needs",
+                        null,
+                        false);
+            }
+        }
+    }
+
+    private static String readStoreId(Connection connection, Path file) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT value FROM evento_meta WHERE key = 'store_id'")) {
+            if (!rs.next()) {
+                throw new StoreException("SQLite file " + file + " has no store id in evento_meta", null, false);
+            }
+            return rs.getString(1);
+        }
+    }
+
+    private static void closeQuietly(Statements db) {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Override
+    public void write(List<StoredEvent> events) {
+        int expected = WriteBatch.expectedVersion(events);
+        StoredEvent first = events.getFirst();
+        String type = first.aggregatorType();
+        String id = first.aggregatorId();
+        writer.transaction("writing events to " + type + "/" + id, db -> {
+            Optional<String> routingKey = first.routingKey();
+            if (expected > 0) {
+                // The aggregate must be at `expected`: that version must exist (checked here) and the
+                // next must not (the unique key refuses it below). Its routing key is the aggregate's.
+                PreparedStatement current = db.prepare(EventSql.ROUTING_KEY_AT_VERSION);
+                current.setString(1, type);
+                current.setString(2, id);
+                current.setInt(3, expected);
+                try (ResultSet rs = current.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new ConcurrencyException(type, id, expected, null);
+                    }
+                    routingKey = Optional.ofNullable(rs.getString(1));
+                }
+            }
+            try {
+                int written = 0;
+                while (written < events.size()) {
+                    int rows = EventSql.rowsPerInsert(events.size() - written);
+                    PreparedStatement insert = db.prepare(EventSql.insert(rows));
+                    for (int row = 0; row < rows; row++) {
+                        EventSql.bindInsert(insert, row, events.get(written + row), routingKey);
+                    }
+                    insert.executeUpdate();
+                    written += rows;
+                }
+            } catch (SQLException e) {
+                if (SqliteErrors.isUniqueViolation(e)) {
+                    throw new ConcurrencyException(type, id, expected, e);
+                }
+                throw e;
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Page<StoredEvent> read(ReadQuery query) {
+        Objects.requireNonNull(query, "query");
+        ensureOpen();
+        PageRequest page = query.page();
+        Long bound = page.cursor().map(c -> Cursors.decode(storeId, c, 1)[0]).orElse(null);
+        EventSql.Query sql = EventSql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
+        List<Edge<StoredEvent>> edges = readers.read("reading events", db -> {
+            PreparedStatement statement = db.prepare(sql.sql());
+            sql.bind(statement);
+            List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Edge<>(EventSql.event(rs), Cursors.encode(storeId, EventSql.position(rs))));
+                }
+            }
+            return rows;
+        });
+        boolean more = edges.size() > page.size();
+        if (more) {
+            edges = edges.subList(0, page.size());
+        }
+        if (page.isForward()) {
+            return Page.of(edges, page.cursor().isPresent(), more);
+        }
+        return Page.of(edges.reversed(), more, page.cursor().isPresent());
+    }
+
+    @Override
+    public List<StoredEvent> readAggregate(String aggregatorType, String aggregatorId, int afterVersion, int limit) {
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return readers.read("reading aggregate " + aggregatorType + "/" + aggregatorId, db -> {
+            PreparedStatement statement = db.prepare(EventSql.READ_AGGREGATE);
+            statement.setString(1, aggregatorType);
+            statement.setString(2, aggregatorId);
+            statement.setInt(3, afterVersion);
+            statement.setInt(4, limit);
+            List<StoredEvent> events = new ArrayList<>(Math.min(limit, 256));
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    events.add(EventSql.event(rs));
+                }
+            }
+            return List.copyOf(events);
+        });
+    }
+
+    @Override
+    public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        return readers.read("reading the last event of " + aggregatorType + "/" + aggregatorId, db -> {
+            PreparedStatement statement = db.prepare(EventSql.LAST_EVENT);
+            statement.setString(1, aggregatorType);
+            statement.setString(2, aggregatorId);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? Optional.of(EventSql.event(rs)) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
+        Validation.name("key", key);
+        Validation.id("workerId", workerId);
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("lease ttl must be positive, was " + ttl);
+        }
+        return writer.transaction("acquiring the lease of subscription " + key, db -> {
+            long now = micros(clock.instant());
+            PreparedStatement select = db.prepare(SELECT_SUBSCRIBER);
+            select.setString(1, key);
+            boolean exists;
+            String owner = null;
+            long token = 0;
+            long expiresAt = 0;
+            try (ResultSet rs = select.executeQuery()) {
+                exists = rs.next();
+                if (exists) {
+                    owner = rs.getString(1);
+                    token = rs.getLong(2);
+                    expiresAt = rs.getLong(3);
+                }
+            }
+            if (exists && !owner.equals(workerId) && expiresAt > now) {
+                return Optional.<Lease>empty();
+            }
+            // The token grows whenever the lease changes hands, so a former owner is fenced off.
+            long newToken = !exists ? 1 : owner.equals(workerId) ? token : token + 1;
+            long newExpiry = saturatedAdd(now, ceilMicros(ttl));
+            if (exists) {
+                PreparedStatement update = db.prepare(UPDATE_LEASE);
+                update.setString(1, workerId);
+                update.setLong(2, newToken);
+                update.setLong(3, newExpiry);
+                update.setLong(4, now);
+                update.setString(5, key);
+                update.executeUpdate();
+            } else {
+                PreparedStatement insert = db.prepare(INSERT_SUBSCRIBER);
+                insert.setString(1, key);
+                insert.setString(2, workerId);
+                insert.setLong(3, newToken);
+                insert.setLong(4, newExpiry);
+                insert.setLong(5, now);
+                insert.executeUpdate();
+            }
+            return Optional.of(new Lease(key, workerId, newToken, instant(newExpiry)));
+        });
+    }
+
+    @Override
+    public void releaseLease(Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        writer.transaction("releasing the lease of subscription " + lease.key(), db -> {
+            // Expire it, keeping owner and token, so the next owner's token is larger than any before.
+            long now = micros(clock.instant());
+            PreparedStatement release = db.prepare(RELEASE_LEASE);
+            release.setLong(1, now);
+            release.setString(2, lease.key());
+            release.setString(3, lease.workerId());
+            release.setLong(4, lease.token());
+            release.setLong(5, now);
+            release.executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> subscriberCursor(String key) {
+        Validation.name("key", key);
+        return readers.read("reading the checkpoint of subscription " + key, db -> {
+            PreparedStatement statement = db.prepare(SELECT_CURSOR);
+            statement.setString(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public void acknowledge(Lease lease, String cursor) {
+        Objects.requireNonNull(lease, "lease");
+        Cursors.decode(storeId, Objects.requireNonNull(cursor, "cursor"), 1);
+        writer.transaction("acknowledging subscription " + lease.key(), db -> {
+            long now = micros(clock.instant());
+            PreparedStatement acknowledge = db.prepare(ACKNOWLEDGE);
+            acknowledge.setString(1, cursor);
+            acknowledge.setLong(2, now);
+            acknowledge.setString(3, lease.key());
+            acknowledge.setString(4, lease.workerId());
+            acknowledge.setLong(5, lease.token());
+            acknowledge.setLong(6, now);
+            if (acknowledge.executeUpdate() == 0) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
+        Validation.name("projection", projection);
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        return readers.read("reading snapshot " + projection + " of " + aggregatorType + "/" + aggregatorId, db -> {
+            PreparedStatement statement = db.prepare(SELECT_SNAPSHOT);
+            statement.setString(1, projection);
+            statement.setString(2, aggregatorType);
+            statement.setString(3, aggregatorId);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new StoredSnapshot(
+                        projection,
+                        aggregatorType,
+                        aggregatorId,
+                        rs.getString(1),
+                        rs.getInt(2),
+                        EventSql.bytes(rs, 3),
+                        rs.getLong(4)));
+            }
+        });
+    }
+
+    @Override
+    public void saveSnapshot(StoredSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        writer.transaction("saving snapshot " + snapshot.projection(), db -> {
+            PreparedStatement upsert = db.prepare(UPSERT_SNAPSHOT);
+            upsert.setString(1, snapshot.projection());
+            upsert.setString(2, snapshot.aggregatorType());
+            upsert.setString(3, snapshot.aggregatorId());
+            upsert.setString(4, snapshot.revision());
+            upsert.setInt(5, snapshot.version());
+            upsert.setBytes(6, snapshot.data());
+            upsert.setLong(7, snapshot.timestampMicros());
+            upsert.executeUpdate();
+            return null;
+        });
+    }
+
+    /**
+     * Closes the connections. Reads in progress finish first; later calls throw a {@link
+     * StoreException}. Closing again does nothing.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        // Readers first: the last connection to close checkpoints the WAL into the database file
+        // and deletes it, and only the writer (not a read-only connection) is allowed to.
+        readers.close();
+        writer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "SqliteExecutor[" + file + ", store " + storeId + "]";
+    }
+
+    /** The store id, part of every cursor of this store. */
+    String storeId() {
+        return storeId;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException(closedMessage, null, false);
+        }
+    }
+
+    static long micros(Instant t) {
+        return t.getEpochSecond() * MICROS_PER_SECOND + t.getNano() / 1_000;
+    }
+
+    static Instant instant(long micros) {
+        return Instant.ofEpochSecond(
+                Math.floorDiv(micros, MICROS_PER_SECOND), Math.floorMod(micros, MICROS_PER_SECOND) * 1_000L);
+    }
+
+    /** A positive duration in microseconds, rounded up so that it stays positive, saturated at the maximum. */
+    static long ceilMicros(Duration d) {
+        long seconds = d.getSeconds();
+        if (seconds >= Long.MAX_VALUE / MICROS_PER_SECOND) {
+            return Long.MAX_VALUE;
+        }
+        return seconds * MICROS_PER_SECOND + (d.getNano() + 999) / 1_000;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+}
