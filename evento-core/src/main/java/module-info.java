@@ -14,9 +14,14 @@ module io.evento.core {
     exports io.evento.spi;
     exports io.evento.memory;
     exports io.evento.internal to
-            io.evento.sqlite;
+            io.evento.sqlite,
+            io.evento.postgres,
+            io.evento.mysql,
+            io.evento.rocksdb;
     exports io.evento.internal.sql to
-            io.evento.sqlite;
+            io.evento.sqlite,
+            io.evento.postgres,
+            io.evento.mysql;
 
     opens io.evento to
             com.fasterxml.jackson.databind;
