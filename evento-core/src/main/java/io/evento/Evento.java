@@ -5,6 +5,7 @@ import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -82,9 +83,10 @@ public final class Evento {
     }
 
     /**
-     * Hashes several ids into one aggregate id (SHA3-256, lowercase hex), for aggregates identified
-     * by a combination, such as a membership of a user in a group. The same parts in the same order
-     * always give the same id.
+     * Hashes several ids into one aggregate id (SHA3-256 over each part's length and UTF-8 bytes,
+     * lowercase hex), for aggregates identified by a combination, such as a membership of a user in
+     * a group. The same parts in the same order always give the same id; different parts or another
+     * order give another id.
      *
      * @param parts one or more ids
      * @return a 64-character hex id
@@ -96,7 +98,12 @@ public final class Evento {
         try {
             MessageDigest sha3 = MessageDigest.getInstance("SHA3-256");
             for (String part : parts) {
-                sha3.update(Objects.requireNonNull(part, "id part").getBytes(StandardCharsets.UTF_8));
+                byte[] bytes = Objects.requireNonNull(part, "id part").getBytes(StandardCharsets.UTF_8);
+                // Length-prefixed (8 bytes, big-endian, as Evento does) so ("ab", "c") and ("a", "bc")
+                // do not collide.
+                sha3.update(
+                        ByteBuffer.allocate(Long.BYTES).putLong(bytes.length).array());
+                sha3.update(bytes);
             }
             return HexFormat.of().formatHex(sha3.digest());
         } catch (NoSuchAlgorithmException e) {

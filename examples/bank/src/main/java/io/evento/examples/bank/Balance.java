@@ -33,11 +33,12 @@ public record Balance(long cents, String currency) {
             .on(MoneyReceived.class, (b, e) -> b.plus(e.data().amount()))
             .on(MoneyWithdrawn.class, (b, e) -> b.plus(-e.data().amount()))
             .on(MoneyTransferred.class, (b, e) -> b.plus(-e.data().amount()))
-            .skip(AccountFrozen.class)
-            .skip(AccountUnfrozen.class)
-            .skip(AccountClosed.class)
-            .skip(DailyWithdrawalLimitChanged.class)
-            .skip(OverdraftLimitChanged.class)
+            .skip(
+                    AccountFrozen.class,
+                    AccountUnfrozen.class,
+                    AccountClosed.class,
+                    DailyWithdrawalLimitChanged.class,
+                    OverdraftLimitChanged.class)
             .safetyCheck()
             .build();
 
