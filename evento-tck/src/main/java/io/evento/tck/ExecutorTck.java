@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.evento.AggregateRef;
+import io.evento.Codec;
 import io.evento.CommitBuilder;
 import io.evento.ConcurrencyException;
 import io.evento.Edge;
@@ -46,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -162,6 +164,45 @@ public abstract class ExecutorTck {
      * @return the executor
      */
     protected abstract Executor newExecutor();
+
+    /**
+     * A write whose transaction is open: its rows are in the store but not committed yet. The
+     * global-order scenario holds writes open while other writers commit, then commits or rolls
+     * them back late, which is how commits come to be visible out of position order.
+     */
+    public interface HeldWrite {
+        /** Commits the held transaction. */
+        void commit();
+
+        /** Rolls the held transaction back: none of its events may ever be read. */
+        void rollback();
+    }
+
+    /**
+     * Starts writing {@code events} and returns once their rows are in the store, with the
+     * transaction still open.
+     *
+     * <p>Executors whose writers run concurrently (PostgreSQL, MySQL) override this to open a real
+     * transaction that inserts the rows exactly as their write path does, so the scenario can prove
+     * that a reader never skips a row that commits late. The default suits single-writer stores,
+     * where an open write transaction would block every other writer: it writes on {@code commit()}
+     * and does nothing on {@code rollback()}.
+     *
+     * @param store the executor under test
+     * @param events the events of one new aggregate
+     * @return the open write
+     */
+    protected HeldWrite holdWrite(Executor store, List<StoredEvent> events) {
+        return new HeldWrite() {
+            @Override
+            public void commit() {
+                store.write(events);
+            }
+
+            @Override
+            public void rollback() {}
+        };
+    }
 
     /** Opens the store a scenario starts with, and an {@link Evento} over it. */
     @BeforeEach
@@ -2414,6 +2455,174 @@ public abstract class ExecutorTck {
                 return taken.get() != null;
             });
             return taken.get();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Global order
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * The global order is skip-free: a reader that tails the log with the public read API sees every
+     * committed event exactly once, in one order, even when transactions commit out of order.
+     */
+    @Nested
+    public class GlobalOrder {
+
+        /** Tests the skip-free order. */
+        public GlobalOrder() {}
+
+        @Test
+        void a_tailing_reader_sees_every_committed_event_once_while_transactions_commit_late_or_roll_back()
+                throws Exception {
+            int writers = 8;
+            int commitsEach = 30;
+            int heldWrites = 6;
+
+            // Open the held writes first: on a store with concurrent writers their transactions are
+            // older than every commit below, the worst case for a reader that trusts positions.
+            List<HeldWrite> held = new ArrayList<>();
+            List<List<String>> heldIds = new ArrayList<>();
+            for (int h = 0; h < heldWrites; h++) {
+                List<StoredEvent> events = List.of(
+                        stored(
+                                "tck/Account",
+                                "held-" + h,
+                                1,
+                                "Opened",
+                                Optional.empty(),
+                                json("{\"owner\":\"held\",\"balance\":0}")),
+                        stored(
+                                "tck/Account",
+                                "held-" + h,
+                                2,
+                                "Deposited",
+                                Optional.empty(),
+                                json("{\"amount\":" + h + "}")));
+                heldIds.add(events.stream().map(StoredEvent::id).toList());
+                held.add(holdWrite(executor, events));
+            }
+            Set<String> rolledBack = ConcurrentHashMap.newKeySet();
+            Set<String> heldCommitted = ConcurrentHashMap.newKeySet();
+
+            AtomicBoolean writersDone = new AtomicBoolean();
+            AtomicReference<Set<String>> expected = new AtomicReference<>();
+            List<String> seen = new CopyOnWriteArrayList<>();
+            CountDownLatch readerStarted = new CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().name("tck-tailing-reader").unstarted(() -> {
+                readerStarted.countDown();
+                Optional<String> cursor = Optional.empty();
+                long deadline = Long.MAX_VALUE;
+                while (true) {
+                    Page<StoredEvent> page = executor.read(new ReadQuery(
+                            List.of(), RoutingFilter.ALL, new PageRequest(Direction.FORWARD, 13, cursor)));
+                    page.nodes().forEach(e -> seen.add(e.id()));
+                    if (!page.isEmpty()) {
+                        cursor = page.pageInfo().endCursor();
+                        continue;
+                    }
+                    Set<String> all = expected.get();
+                    if (all != null) {
+                        if (seen.size() >= all.size()) {
+                            return;
+                        }
+                        // Once every writer is done, the reader must catch up: it may not wait forever.
+                        if (deadline == Long.MAX_VALUE) {
+                            deadline = System.nanoTime() + PATIENCE.toNanos();
+                        } else if (System.nanoTime() > deadline) {
+                            throw new AssertionError("the reader saw " + seen.size() + " of " + all.size()
+                                    + " committed events and then nothing more, although every writer had finished");
+                        }
+                    }
+                    Thread.onSpinWait();
+                }
+            });
+
+            Set<String> committed = ConcurrentHashMap.newKeySet();
+            runConcurrently(
+                    writers,
+                    w -> {
+                        assertThat(readerStarted.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                                .isTrue();
+                        String id = evento.create()
+                                .event(new Account.Opened("race-" + w, 0))
+                                .commit();
+                        for (int i = 1; i < commitsEach; i++) {
+                            evento.aggregator(id)
+                                    .event(new Account.Deposited(i))
+                                    .commit();
+                            if (i == commitsEach / 2 && w < heldWrites) {
+                                // Resolve a held write in the middle of everyone else's commits.
+                                if (w % 3 == 2) {
+                                    held.get(w).rollback();
+                                    rolledBack.addAll(heldIds.get(w));
+                                } else {
+                                    held.get(w).commit();
+                                    heldCommitted.addAll(heldIds.get(w));
+                                }
+                            }
+                        }
+                        evento.executor()
+                                .readAggregate("tck/Account", id, 0, Limits.PAGE_MAX_SIZE)
+                                .forEach(e -> committed.add(e.id()));
+                    },
+                    reader);
+            // runConcurrently waits for the writers only; now tell the reader what to expect.
+            writersDone.set(true);
+            Set<String> all = new HashSet<>(committed);
+            all.addAll(heldCommitted);
+            expected.set(all);
+            assertThat(reader.join(PATIENCE.multipliedBy(2)))
+                    .as("the reader finished")
+                    .isTrue();
+
+            assertThat(seen).as("no event is seen twice").doesNotHaveDuplicates();
+            assertThat(seen).as("nothing rolled back is ever seen").doesNotContainAnyElementsOf(rolledBack);
+            assertThat(new HashSet<>(seen)).as("every committed event is seen").isEqualTo(all);
+            assertThat(seen)
+                    .as("the reader's order is the store's one global order")
+                    .containsExactlyElementsOf(
+                            storedEvents(executor).stream().map(StoredEvent::id).toList());
+            assertThat(all).hasSize(writers * commitsEach + 2 * (heldWrites - heldWrites / 3));
+        }
+
+        @Test
+        void a_payload_the_codec_rejects_is_refused_and_nothing_of_the_commit_is_written() {
+            Codec json = Codec.json();
+            Codec picky = new Codec() {
+                @Override
+                public byte[] encode(Object event) {
+                    if (event instanceof Account.Withdrawn w && w.amount() < 0) {
+                        throw new IllegalArgumentException("negative withdrawals cannot be encoded");
+                    }
+                    return json.encode(event);
+                }
+
+                @Override
+                public <T> T decode(byte[] data, Class<T> type) {
+                    return json.decode(data, type);
+                }
+            };
+            Evento strict = Evento.builder(executor)
+                    .register(Account.class, Owner.class)
+                    .codec(picky)
+                    .build();
+            String id = strict.create().event(new Account.Opened("codec", 10)).commit();
+            List<StoredEvent> before = storedEvents(executor);
+
+            assertThatThrownBy(() -> strict.aggregator(id)
+                            .originalVersion(1)
+                            .event(new Account.Deposited(5))
+                            .event(new Account.Withdrawn(-1))
+                            .commit())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("negative withdrawals cannot be encoded");
+
+            assertThat(storedEvents(executor)).isEqualTo(before);
+            assertThat(strict.load(ACCOUNT, id))
+                    .get()
+                    .extracting(Loaded::version)
+                    .isEqualTo(1);
         }
     }
 
