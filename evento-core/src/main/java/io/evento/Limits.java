@@ -13,6 +13,9 @@ public final class Limits {
     /** Maximum length of an aggregate id. */
     public static final int ID_MAX_LENGTH = 100;
 
+    /** Maximum length of a cursor stored as a subscription checkpoint. */
+    public static final int CURSOR_MAX_LENGTH = 4_096;
+
     /** Maximum number of events in one page of a read. */
     public static final int PAGE_MAX_SIZE = 10_000;
 

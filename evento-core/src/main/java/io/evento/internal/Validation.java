@@ -20,6 +20,11 @@ public final class Validation {
         return check(field, value, Limits.ID_MAX_LENGTH);
     }
 
+    /** Checks a cursor to be stored as a checkpoint; its content is the reading executor's business. */
+    public static String cursor(String value) {
+        return check("cursor", value, Limits.CURSOR_MAX_LENGTH);
+    }
+
     private static String check(String field, String value, int max) {
         Objects.requireNonNull(value, field);
         if (value.isEmpty()) {

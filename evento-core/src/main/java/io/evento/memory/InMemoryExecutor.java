@@ -222,7 +222,7 @@ public final class InMemoryExecutor implements Executor {
 
     @Override
     public void acknowledge(Lease lease, String cursor) {
-        Cursors.decode(storeId, Objects.requireNonNull(cursor, "cursor"), 1);
+        Validation.cursor(cursor);
         lock.writeLock().lock();
         try {
             ensureOpen();

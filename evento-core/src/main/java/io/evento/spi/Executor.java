@@ -107,8 +107,13 @@ public interface Executor extends AutoCloseable {
      * Moves a subscription's checkpoint, if the lease is still held (same worker, same token, not
      * expired).
      *
+     * <p>The cursor is stored verbatim and not interpreted here, so that composite executors can
+     * keep their own cursors in a member's checkpoint table; a cursor that is not this store's is
+     * refused when it is read with ({@link InvalidCursorException}).
+     *
      * @param lease the worker's lease
-     * @param cursor the cursor of the last handled event
+     * @param cursor the cursor of the last handled event, at most {@link
+     *     io.evento.Limits#CURSOR_MAX_LENGTH} characters
      * @throws LeaseLostException if the lease is no longer held; the checkpoint is unchanged
      */
     void acknowledge(Lease lease, String cursor);

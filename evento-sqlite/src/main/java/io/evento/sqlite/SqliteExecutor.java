@@ -599,7 +599,7 @@ public final class SqliteExecutor implements Executor {
     @Override
     public void acknowledge(Lease lease, String cursor) {
         Objects.requireNonNull(lease, "lease");
-        Cursors.decode(storeId, Objects.requireNonNull(cursor, "cursor"), 1);
+        Validation.cursor(cursor);
         writer.transaction("acknowledging subscription " + lease.key(), db -> {
             long now = micros(clock.instant());
             PreparedStatement acknowledge = db.prepare(ACKNOWLEDGE);

@@ -2424,9 +2424,10 @@ public abstract class ExecutorTck {
         }
 
         @Test
-        void acknowledging_a_malformed_or_foreign_cursor_is_refused_and_the_checkpoint_is_unchanged() {
+        void a_checkpoint_is_stored_verbatim_and_a_foreign_one_is_refused_when_read_with() {
             Lease lease = executor.acquireLease("sub", "w1", LONG_TTL).orElseThrow();
             executor.acknowledge(lease, cursors.get(1));
+            assertThat(executor.subscriberCursor("sub")).contains(cursors.get(1));
             Executor other = openStore();
             eventoOn(other).create().event(new Account.Opened("elsewhere", 1)).commit();
             String foreign = other.read(ReadQuery.all(PageRequest.forward(1)))
@@ -2434,18 +2435,26 @@ public abstract class ExecutorTck {
                     .endCursor()
                     .orElseThrow();
 
-            for (String bad : List.of(
-                    "not-a-cursor",
-                    cursors.get(2).substring(0, cursors.get(2).length() / 2),
-                    altered(cursors.get(2), cursors.get(2).length() / 2),
-                    foreign)) {
+            executor.acknowledge(lease, foreign);
+            String stored = executor.subscriberCursor("sub").orElseThrow();
+            assertThat(stored).isEqualTo(foreign);
+            assertThatThrownBy(() -> executor.read(ReadQuery.all(PageRequest.forward(10, stored))))
+                    .isInstanceOf(InvalidCursorException.class);
+        }
+
+        @Test
+        void an_empty_oversize_or_nul_checkpoint_is_refused_and_the_checkpoint_is_unchanged() {
+            Lease lease = executor.acquireLease("sub", "w1", LONG_TTL).orElseThrow();
+            executor.acknowledge(lease, cursors.get(1));
+            for (String bad : List.of("", "x".repeat(Limits.CURSOR_MAX_LENGTH + 1), "a\0b")) {
                 assertThatThrownBy(() -> executor.acknowledge(lease, bad))
-                        .as(bad)
-                        .isInstanceOf(InvalidCursorException.class);
+                        .as("cursor of length %d", bad.length())
+                        .isInstanceOf(IllegalArgumentException.class);
             }
             assertThat(executor.subscriberCursor("sub")).contains(cursors.get(1));
-            executor.acknowledge(lease, cursors.get(2));
-            assertThat(executor.subscriberCursor("sub")).contains(cursors.get(2));
+            String longest = "c".repeat(Limits.CURSOR_MAX_LENGTH);
+            executor.acknowledge(lease, longest);
+            assertThat(executor.subscriberCursor("sub")).contains(longest);
         }
 
         private Lease awaitLease(String key, String worker) {
