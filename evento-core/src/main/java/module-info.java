@@ -13,6 +13,7 @@ module io.evento.core {
     exports io.evento;
     exports io.evento.spi;
     exports io.evento.memory;
+    exports io.evento.composite;
     exports io.evento.internal to
             io.evento.sqlite,
             io.evento.postgres,
