@@ -2,6 +2,7 @@
 module io.evento.tck {
     requires transitive io.evento.core;
     requires transitive org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.params;
     requires org.assertj.core;
     requires awaitility;
 
