@@ -1,0 +1,4 @@
+/**
+ * The MySQL and MariaDB executor: {@link io.evento.mysql.MysqlExecutor}.
+ */
+package io.evento.mysql;

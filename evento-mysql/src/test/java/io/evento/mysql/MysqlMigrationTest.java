@@ -1,0 +1,212 @@
+package io.evento.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.evento.StoreException;
+import io.evento.internal.sql.Migration;
+import io.evento.internal.sql.SqlScript;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class MysqlMigrationTest {
+    @AfterAll
+    static void dropDatabases() {
+        TestDatabases.dropAll();
+    }
+
+    @Test
+    void every_migration_script_in_the_location_is_listed_in_version_order() throws Exception {
+        URL location = MysqlExecutor.class.getResource("/" + MysqlExecutor.MIGRATIONS_LOCATION);
+        assertThat(location).isNotNull();
+        List<String> files;
+        try (Stream<Path> list = Files.list(Path.of(location.toURI()))) {
+            files = list.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".sql"))
+                    .sorted()
+                    .toList();
+        }
+
+        assertThat(MysqlMigrations.FILES).containsExactlyInAnyOrderElementsOf(files);
+        assertThat(MysqlMigrations.migrations())
+                .extracting(Migration::version)
+                .isSorted()
+                .doesNotHaveDuplicates()
+                .startsWith(1);
+    }
+
+    @Test
+    void migrations_are_recorded_once_with_their_checksums_however_often_the_database_is_opened() throws Exception {
+        String url = TestDatabases.create();
+        MysqlExecutor.open(url).close();
+        List<Object> installedAt = TestDatabases.column(url, "SELECT installed_at FROM evento_schema_history");
+        String storeId = storeId(url);
+
+        for (int i = 0; i < 3; i++) {
+            MysqlExecutor.open(url).close();
+        }
+
+        List<Migration> known = MysqlMigrations.migrations();
+        assertThat(TestDatabases.column(url, "SELECT version FROM evento_schema_history ORDER BY version"))
+                .containsExactlyElementsOf(
+                        known.stream().map(m -> (Object) m.version()).toList());
+        assertThat(TestDatabases.column(url, "SELECT checksum FROM evento_schema_history ORDER BY version"))
+                .containsExactlyElementsOf(
+                        known.stream().map(m -> (Object) m.checksum()).toList());
+        assertThat(TestDatabases.column(url, "SELECT installed_at FROM evento_schema_history"))
+                .isEqualTo(installedAt);
+        assertThat(storeId(url)).isEqualTo(storeId).matches("[0-9a-f]{12}");
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_sequence"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void processes_opening_a_new_database_at_the_same_moment_migrate_it_once_and_share_one_store() throws Exception {
+        String url = TestDatabases.create();
+        int processes = 4;
+        CyclicBarrier together = new CyclicBarrier(processes);
+        List<Future<String>> opened = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(processes)) {
+            for (int p = 0; p < processes; p++) {
+                opened.add(threads.submit(() -> {
+                    together.await();
+                    try (MysqlExecutor executor = MysqlExecutor.builder()
+                            .jdbcUrl(url)
+                            .maximumPoolSize(2)
+                            .open()) {
+                        executor.write(TestDatabases.events(
+                                "t", "by-" + Thread.currentThread().getName(), 1, 1));
+                        return executor.storeId();
+                    }
+                }));
+            }
+            List<String> storeIds = new ArrayList<>();
+            for (Future<String> f : opened) {
+                storeIds.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(new HashSet<>(storeIds)).singleElement().isEqualTo(storeId(url));
+        }
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_schema_history"))
+                .isEqualTo(MysqlMigrations.FILES.size());
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position IS NOT NULL"))
+                .isEqualTo(processes);
+    }
+
+    @Test
+    void the_migration_lock_is_released_once_the_database_is_open() throws Exception {
+        String url = TestDatabases.create();
+        try (MysqlExecutor executor = MysqlExecutor.open(url);
+                Connection other = TestDatabases.connect(url);
+                PreparedStatement lock =
+                        other.prepareStatement("SELECT GET_LOCK(" + MysqlMigrations.LOCK_NAME + ", 0)");
+                ResultSet rs = lock.executeQuery()) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void opening_waits_for_another_processes_migration_and_gives_up_with_a_transient_error() throws Exception {
+        String url = TestDatabases.create();
+        try (Connection migrating = TestDatabases.connect(url);
+                PreparedStatement lock =
+                        migrating.prepareStatement("SELECT GET_LOCK(" + MysqlMigrations.LOCK_NAME + ", 0)");
+                ResultSet rs = lock.executeQuery();
+                Connection opening = TestDatabases.connect(url)) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+
+            assertThatThrownBy(() -> MysqlMigrations.migrate(
+                            opening, java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(1)))
+                    .isInstanceOfSatisfying(
+                            StoreException.class,
+                            e -> assertThat(e.isTransient()).isTrue())
+                    .hasMessageContaining("migration lock");
+        }
+        assertThat(TestDatabases.column(url, "SHOW TABLES")).isEmpty();
+    }
+
+    @Test
+    void a_migration_changed_after_it_was_applied_is_refused_and_nothing_is_changed() throws Exception {
+        String url = TestDatabases.create();
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            executor.write(TestDatabases.events("t", "1", 1, 1));
+        }
+        TestDatabases.execute(url, "UPDATE evento_schema_history SET checksum = 'feedbeef' WHERE version = 1");
+
+        assertThatThrownBy(() -> MysqlExecutor.open(url))
+                .isInstanceOfSatisfying(
+                        StoreException.class, e -> assertThat(e.isTransient()).isFalse())
+                .hasMessageContaining("V1 (create event store)")
+                .hasMessageContaining("changed after it was applied")
+                .hasMessageContaining("feedbeef");
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event"))
+                .isEqualTo(1);
+        assertThat(TestDatabases.column(url, "SELECT checksum FROM evento_schema_history"))
+                .containsExactly("feedbeef");
+    }
+
+    @Test
+    void a_database_migrated_by_a_newer_release_is_refused() throws Exception {
+        String url = TestDatabases.create();
+        MysqlExecutor.open(url).close();
+        TestDatabases.execute(
+                url,
+                "INSERT INTO evento_schema_history (version, description, checksum, installed_at)"
+                        + " VALUES (999, 'from the future', 'abc', 0)");
+
+        assertThatThrownBy(() -> MysqlExecutor.open(url))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("schema version 999")
+                .hasMessageContaining("newer release");
+    }
+
+    @Test
+    void a_schema_created_by_running_the_scripts_directly_as_flyway_would_is_accepted() throws Exception {
+        String url = TestDatabases.create();
+        for (Migration m : MysqlMigrations.migrations()) {
+            TestDatabases.execute(url, SqlScript.statements(m.script()).toArray(String[]::new));
+            // Scripts are idempotent: running one twice changes nothing.
+            TestDatabases.execute(url, SqlScript.statements(m.script()).toArray(String[]::new));
+        }
+        String storeId = storeId(url);
+
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            executor.write(TestDatabases.events("t", "1", 1, 1));
+
+            assertThat(executor.storeId()).isEqualTo(storeId);
+        }
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_schema_history"))
+                .isEqualTo(MysqlMigrations.FILES.size());
+    }
+
+    @Test
+    void a_url_without_a_database_is_refused_naming_the_problem() {
+        String url = TestDatabases.url("");
+
+        assertThatThrownBy(() -> MysqlExecutor.open(url))
+                .isInstanceOfSatisfying(
+                        StoreException.class, e -> assertThat(e.isTransient()).isFalse())
+                .hasMessageContaining("no default database");
+    }
+
+    private static String storeId(String url) throws Exception {
+        return (String) TestDatabases.column(url, "SELECT meta_value FROM evento_meta WHERE meta_key = 'store_id'")
+                .getFirst();
+    }
+}
