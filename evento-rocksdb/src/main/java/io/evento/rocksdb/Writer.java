@@ -1,0 +1,725 @@
+package io.evento.rocksdb;
+
+import io.evento.ConcurrencyException;
+import io.evento.LeaseLostException;
+import io.evento.StoreException;
+import io.evento.spi.Lease;
+import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The one thread that writes to the store, committing queued operations in groups.
+ *
+ * <h2>Group commit</h2>
+ *
+ * <p>A caller wraps its operation in a {@link Command} (encoding its events on its own thread),
+ * queues it and parks until the writer completes it. The writer takes everything queued (up to
+ * {@code maxBatch} events), stages the commands one after the other into one RocksDB {@link
+ * WriteBatch} and writes that batch once, with the executor's durability — one write-ahead-log
+ * append, and with {@code SYNC} one fsync, for the whole group. Only then does it complete the
+ * group's commands, so a caller returns only once its write is visible to every reader.
+ *
+ * <p>Each command is checked against the store as it will be when the commands staged before it
+ * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
+ * records) in an overlay and consults it before the store. The outcome is exactly that of running
+ * the group's commands one at a time. A command whose check fails (a {@link ConcurrencyException},
+ * a lost lease) stages nothing and fails alone; the others in its group still commit. Commands
+ * check everything before they stage their first write, so one that throws while checking (a read
+ * error, say) fails alone too. If the batch write itself fails, every command of the group fails
+ * with that {@link StoreException}: the outcome of each may have depended on the others.
+ *
+ * <h2>Fairness under contention</h2>
+ *
+ * <p>The commands of one group were queued concurrently, so any order of them is a valid one. By
+ * default it is queue order. But callers racing on one aggregate ("append after the current
+ * version" in a retry loop) are synchronized by the group commit: they are all released at once,
+ * all read the new version, and all land in the next group, where only the first can win — and the
+ * same caller tends to be first again. So the writer orders a group by how many races each caller
+ * lost in a row before (see {@link Command#priority()}) and releases the losers before the winners:
+ * with {@code k} callers racing, none loses more than about {@code k} times in a row.
+ *
+ * <h2>Positions</h2>
+ *
+ * <p>The writer alone assigns positions, consecutively from the last one written, and publishes a
+ * group's positions in one atomic batch. So the committed log is always a gap-free prefix {@code 1
+ * .. n}: see {@link RocksDbExecutor} for why a reader therefore never skips an event.
+ *
+ * <h2>Aggregate heads</h2>
+ *
+ * <p>Checking an append needs its aggregate's current version and routing key. The writer keeps the
+ * most recently used heads in a bounded map (only it reads or writes the map, so it needs no lock);
+ * on a miss it asks the aggregates column family two point questions that bloom filters answer
+ * cheaply: does version {@code v} exist, and does {@code v + 1} not? The map is updated only after
+ * a batch is written, so a failed batch leaves it untouched.
+ */
+final class Writer {
+    private static final int HEAD_CACHE_SIZE = 16_384;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Store store;
+    private final Clock clock;
+    private final int maxBatch;
+    private final String closedMessage;
+    private final Thread thread;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition queued = lock.newCondition();
+    private final ArrayDeque<Command<?>> queue = new ArrayDeque<>(); // guarded by lock
+    private boolean idle; // guarded by lock: the writer waits for `queued`
+    private boolean closing; // guarded by lock
+    private StoreException stopped; // guarded by lock: why the writer died, if it did
+
+    private final AtomicLong writeBatches = new AtomicLong();
+    private final AtomicLong appends = new AtomicLong();
+
+    // Owned by the writer thread.
+    private long lastPosition;
+    private final Map<AggregateKey, Head> heads = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<AggregateKey, Head> eldest) {
+            return size() > HEAD_CACHE_SIZE;
+        }
+    };
+
+    Writer(Store store, Clock clock, int maxBatch, String closedMessage) {
+        this.store = store;
+        this.clock = clock;
+        this.maxBatch = maxBatch;
+        this.closedMessage = closedMessage;
+        this.lastPosition = store.lastPosition;
+        // A platform thread: every write is a native call, which would pin a virtual thread anyway.
+        this.thread = Thread.ofPlatform()
+                .daemon(true)
+                .name("evento-rocksdb-writer-" + store.storeId)
+                .unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** How many batches were written to RocksDB. */
+    long writeBatches() {
+        return writeBatches.get();
+    }
+
+    /** How many appends were committed. */
+    long appends() {
+        return appends.get();
+    }
+
+    /** How many commands wait in the queue (not counting those the writer is committing). */
+    int queued() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues a command and waits until the writer has completed it.
+     *
+     * @throws StoreException if the writer is closed, or the write failed
+     */
+    <T> T submit(Command<T> command) {
+        lock.lock();
+        try {
+            if (stopped != null) {
+                throw new StoreException(stopped.getMessage(), stopped, false);
+            }
+            if (closing) {
+                throw new StoreException(closedMessage, null, false);
+            }
+            queue.addLast(command);
+            if (idle) {
+                idle = false;
+                queued.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return command.await();
+    }
+
+    /** Refuses new commands, lets the writer commit those already queued, and waits for it to end. */
+    void close() {
+        lock.lock();
+        try {
+            closing = true;
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        List<Command<?>> group = new ArrayList<>();
+        try (WriteBatch batch = new WriteBatch()) {
+            while (take(group)) {
+                commit(group, batch);
+                group.clear();
+            }
+        } catch (Throwable t) {
+            StoreException failure = new StoreException("the RocksDB writer stopped unexpectedly: " + t, t, false);
+            List<Command<?>> orphans = new ArrayList<>(group);
+            lock.lock();
+            try {
+                stopped = failure;
+                orphans.addAll(queue);
+                queue.clear();
+            } finally {
+                lock.unlock();
+            }
+            for (Command<?> command : orphans) {
+                if (!command.isDone()) {
+                    command.fail(failure);
+                }
+                command.complete();
+            }
+            if (t instanceof Error error) {
+                throw error;
+            }
+        }
+    }
+
+    /** Waits for work and moves the next group into {@code group}; {@code false} once closed and drained. */
+    private boolean take(List<Command<?>> group) {
+        lock.lock();
+        try {
+            while (queue.isEmpty()) {
+                if (closing) {
+                    return false;
+                }
+                idle = true;
+                queued.awaitUninterruptibly();
+            }
+            idle = false;
+            int weight = 0;
+            while (!queue.isEmpty()) {
+                Command<?> next = queue.peekFirst();
+                if (!group.isEmpty() && weight + next.weight() > maxBatch) {
+                    break;
+                }
+                group.add(queue.pollFirst());
+                weight += next.weight();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void commit(List<Command<?>> group, WriteBatch batch) {
+        if (group.size() > 1 && hasPriority(group)) {
+            // Commands of one group are concurrent: any order is a valid one. Callers that lost
+            // recent races go first (stable otherwise), so a retry loop cannot lose forever.
+            group.sort(Comparator.comparingInt(Command<?>::priority).reversed());
+        }
+        batch.clear();
+        Group staged = new Group(batch, lastPosition + 1);
+        try {
+            for (Command<?> command : group) {
+                int puts = staged.puts;
+                try {
+                    command.stage(staged);
+                } catch (RocksDBException | RuntimeException e) {
+                    if (staged.puts != puts) {
+                        // Commands check everything before they stage a write; this cannot be undone.
+                        throw e;
+                    }
+                    command.fail(
+                            e instanceof RocksDBException r
+                                    ? RocksErrors.failure(command.describe(), r)
+                                    : (RuntimeException) e);
+                }
+            }
+            if (staged.puts > 0) {
+                long last = staged.nextPosition - 1;
+                if (last != lastPosition) {
+                    batch.put(store.meta, Keys.LAST_POSITION, Keys.position(last));
+                }
+                store.db.write(store.writeOptions, batch);
+                writeBatches.incrementAndGet();
+                lastPosition = last;
+                heads.putAll(staged.heads);
+                appends.addAndGet(staged.appends);
+            }
+        } catch (RocksDBException e) {
+            StoreException failure = RocksErrors.failure("writing a batch of " + group.size() + " operations", e);
+            group.forEach(command -> command.fail(failure));
+        } catch (RuntimeException e) {
+            StoreException failure =
+                    new StoreException("writing a batch of " + group.size() + " operations failed: " + e, e, false);
+            group.forEach(command -> command.fail(failure));
+        }
+        release(group);
+    }
+
+    /**
+     * Completes a group's commands and wakes their callers: the losers first (see the class
+     * comment), and as a tree — this thread wakes the first caller only, and each woken caller wakes
+     * two more — so waking a group costs the writer one system call, not one per caller.
+     */
+    private static void release(List<Command<?>> group) {
+        List<Command<?>> order = new ArrayList<>(group.size());
+        for (Command<?> command : group) {
+            if (command.failed()) {
+                order.add(command);
+            }
+        }
+        for (Command<?> command : group) {
+            if (!command.failed()) {
+                order.add(command);
+            }
+        }
+        int size = order.size();
+        for (int i = 0; i < size; i++) {
+            Command<?> command = order.get(i);
+            command.left = 2 * i + 1 < size ? order.get(2 * i + 1) : null;
+            command.right = 2 * i + 2 < size ? order.get(2 * i + 2) : null;
+        }
+        // Every command is done before anyone is woken, so no woken caller waits for another.
+        for (Command<?> command : order) {
+            command.done = true;
+        }
+        LockSupport.unpark(order.getFirst().caller);
+    }
+
+    private static boolean hasPriority(List<Command<?>> group) {
+        for (Command<?> command : group) {
+            if (command.priority() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The identity of an aggregate. */
+    record AggregateKey(String type, String id) {}
+
+    /** An aggregate's current version and routing key. */
+    record Head(int version, Optional<String> routingKey) {
+        /** An aggregate without events. */
+        static final Head ABSENT = new Head(0, Optional.empty());
+
+        /** An aggregate at some version other than the one asked about. */
+        static final Head ELSEWHERE = new Head(-1, Optional.empty());
+    }
+
+    /** What a group has staged so far, and access to the store as it will be once the group is written. */
+    final class Group {
+        private final WriteBatch batch;
+        private final Map<AggregateKey, Head> heads = new HashMap<>();
+        private final Map<String, Optional<Records.Subscriber>> subscribers = new HashMap<>();
+        private long nextPosition;
+        private int appends;
+        private int puts;
+
+        private Group(WriteBatch batch, long nextPosition) {
+            this.batch = batch;
+            this.nextPosition = nextPosition;
+        }
+
+        /**
+         * The aggregate's head if it is at version {@code expected} ({@link Head#ABSENT} for 0), or
+         * {@link Head#ELSEWHERE} if it is at another version. Reads the store only on a miss of the
+         * group's and the writer's heads, with point lookups (which bloom filters answer for absent
+         * keys without reading a block): {@code expected} must exist and {@code expected + 1} not,
+         * since versions have no holes.
+         */
+        Head head(AggregateKey key, byte[] prefix, int expected) throws RocksDBException {
+            Head head = heads.get(key);
+            if (head == null) {
+                head = Writer.this.heads.get(key);
+            }
+            if (head != null) {
+                return head;
+            }
+            if (expected > 0) {
+                byte[] entry = store.db.get(store.aggregates, Keys.withVersion(prefix, expected));
+                if (entry == null) {
+                    return Head.ELSEWHERE;
+                }
+                if (store.db.get(store.aggregates, Keys.withVersion(prefix, expected + 1)) != null) {
+                    return Head.ELSEWHERE;
+                }
+                return new Head(expected, Records.aggregateEntry(entry).routingKey());
+            }
+            return store.db.get(store.aggregates, Keys.withVersion(prefix, 1)) == null ? Head.ABSENT : Head.ELSEWHERE;
+        }
+
+        /** A subscriber's record, or {@code null} if the key has none. */
+        Records.Subscriber subscriber(String key, byte[] dbKey) throws RocksDBException {
+            Optional<Records.Subscriber> staged = subscribers.get(key);
+            if (staged != null) {
+                return staged.orElse(null);
+            }
+            byte[] value = store.db.get(store.subscribers, dbKey);
+            return value == null ? null : Records.subscriber(value);
+        }
+
+        void putSubscriber(String key, byte[] dbKey, Records.Subscriber subscriber) throws RocksDBException {
+            put(store.subscribers, dbKey, Records.subscriber(subscriber));
+            subscribers.put(key, Optional.of(subscriber));
+        }
+
+        void put(ColumnFamilyHandle family, byte[] key, byte[] value) throws RocksDBException {
+            puts++;
+            batch.put(family, key, value);
+        }
+
+        Instant now() {
+            return clock.instant();
+        }
+    }
+
+    /**
+     * An operation for the writer. Created and awaited by the caller's thread; staged and completed by
+     * the writer. The outcome is published by the volatile {@code done}.
+     */
+    abstract static class Command<T> {
+        private final Thread caller = Thread.currentThread();
+        private volatile boolean done;
+        // Whom this command's caller wakes once it is woken itself; set before `done`.
+        private Command<?> left;
+        private Command<?> right;
+        private T result;
+        private RuntimeException failure;
+
+        /** How many races its caller lost in a row before: a higher priority goes first in a group. */
+        int priority() {
+            return 0;
+        }
+
+        /** How much this command counts against the group size: its number of events. */
+        int weight() {
+            return 1;
+        }
+
+        /** Checks the command against the store and stages its writes; sets its outcome. */
+        abstract void stage(Writer.Group group) throws RocksDBException;
+
+        /** What the command does, for error messages. */
+        abstract String describe();
+
+        final void succeed(T value) {
+            result = value;
+        }
+
+        final void fail(RuntimeException e) {
+            failure = e;
+        }
+
+        final boolean failed() {
+            return failure != null;
+        }
+
+        final boolean isDone() {
+            return done;
+        }
+
+        final void complete() {
+            done = true;
+            LockSupport.unpark(caller);
+        }
+
+        /** Waits for the outcome, uninterruptibly: once queued, the command commits or fails as a whole. */
+        final T await() {
+            boolean interrupted = false;
+            while (!done) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+            if (left != null) {
+                LockSupport.unpark(left.caller);
+            }
+            if (right != null) {
+                LockSupport.unpark(right.caller);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null) {
+                throw inCaller(failure);
+            }
+            return result;
+        }
+
+        /** The failure to throw in the caller's thread, so its stack trace shows the caller. */
+        RuntimeException inCaller(RuntimeException e) {
+            if (e instanceof StoreException s) {
+                return new StoreException(s.getMessage(), s, s.isTransient());
+            }
+            return e;
+        }
+    }
+
+    /** Appends one commit's events to one aggregate. */
+    static final class Append extends Command<Void> {
+        private final Store store;
+        private final List<StoredEvent> events;
+        private final int expected;
+        private final AggregateKey aggregate;
+        private final byte[] aggregatePrefix;
+        private final byte[] typePrefix;
+        private final byte[] routingPrefix;
+        private final byte[][] namePrefixes;
+        private final byte[][] values;
+        private final int priority;
+
+        /** Encodes the events in the caller's thread, so the writer only has to write them. */
+        Append(Store store, List<StoredEvent> events, int expected, int priority) {
+            this.store = store;
+            this.priority = priority;
+            this.events = events;
+            this.expected = expected;
+            StoredEvent first = events.getFirst();
+            this.aggregate = new AggregateKey(first.aggregatorType(), first.aggregatorId());
+            this.aggregatePrefix = Keys.aggregate(first.aggregatorType(), first.aggregatorId());
+            this.typePrefix = Keys.type(first.aggregatorType());
+            this.routingPrefix = Keys.routing(first.routingKey());
+            this.namePrefixes = new byte[events.size()][];
+            this.values = new byte[events.size()][];
+            Map<String, byte[]> names = new HashMap<>();
+            for (int i = 0; i < events.size(); i++) {
+                StoredEvent e = events.get(i);
+                namePrefixes[i] = names.computeIfAbsent(e.name(), n -> Keys.name(first.aggregatorType(), n));
+                values[i] = Records.event(e);
+            }
+        }
+
+        @Override
+        int weight() {
+            return events.size();
+        }
+
+        @Override
+        int priority() {
+            return priority;
+        }
+
+        @Override
+        String describe() {
+            return "writing " + events.size() + " events to " + aggregate.type() + "/" + aggregate.id();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Head head = group.head(aggregate, aggregatePrefix, expected);
+            if (head.version() != expected) {
+                fail(new ConcurrencyException(aggregate.type(), aggregate.id(), expected, null));
+                return;
+            }
+            // An aggregate keeps the routing key of its first event.
+            Optional<String> routingKey = expected == 0 ? events.getFirst().routingKey() : head.routingKey();
+            byte[] routing =
+                    routingKey.equals(events.getFirst().routingKey()) ? routingPrefix : Keys.routing(routingKey);
+            long position = group.nextPosition;
+            for (int i = 0; i < events.size(); i++) {
+                StoredEvent e = events.get(i);
+                byte[] value =
+                        e.routingKey().equals(routingKey) ? values[i] : Records.event(e.withRoutingKey(routingKey));
+                group.put(store.events, Keys.position(position), value);
+                group.put(
+                        store.aggregates,
+                        Keys.withVersion(aggregatePrefix, e.version()),
+                        Records.aggregateEntry(position, routingKey));
+                group.put(store.byType, Keys.withPosition(typePrefix, position), EMPTY);
+                group.put(store.byName, Keys.withPosition(namePrefixes[i], position), EMPTY);
+                group.put(store.byRouting, Keys.withPosition(routing, position), EMPTY);
+                position++;
+            }
+            group.nextPosition = position;
+            group.appends++;
+            group.heads.put(aggregate, new Head(events.getLast().version(), routingKey));
+            succeed(null);
+        }
+
+        @Override
+        RuntimeException inCaller(RuntimeException e) {
+            if (e instanceof ConcurrencyException c) {
+                return new ConcurrencyException(c.aggregatorType(), c.aggregatorId(), c.expectedVersion(), null);
+            }
+            return super.inCaller(e);
+        }
+    }
+
+    /** Takes or extends a lease. */
+    static final class AcquireLease extends Command<Optional<Lease>> {
+        private final String key;
+        private final byte[] dbKey;
+        private final String workerId;
+        private final Duration ttl;
+
+        AcquireLease(String key, String workerId, Duration ttl) {
+            this.key = key;
+            this.dbKey = Keys.subscriber(key);
+            this.workerId = workerId;
+            this.ttl = ttl;
+        }
+
+        @Override
+        String describe() {
+            return "acquiring the lease of subscription " + key;
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Records.Subscriber s = group.subscriber(key, dbKey);
+            Instant now = group.now();
+            if (s != null && !s.workerId().equals(workerId) && s.expiresAt().isAfter(now)) {
+                succeed(Optional.empty());
+                return;
+            }
+            // The token grows whenever the lease changes hands, so a former owner is fenced off.
+            long token = s == null ? 1 : s.workerId().equals(workerId) ? s.token() : s.token() + 1;
+            Instant expiresAt = plus(now, ttl);
+            group.putSubscriber(
+                    key, dbKey, new Records.Subscriber(workerId, token, expiresAt, s == null ? null : s.cursor()));
+            succeed(Optional.of(new Lease(key, workerId, token, expiresAt)));
+        }
+
+        private static Instant plus(Instant now, Duration ttl) {
+            try {
+                return now.plus(ttl);
+            } catch (DateTimeException | ArithmeticException e) {
+                return Instant.MAX;
+            }
+        }
+    }
+
+    /** Gives a lease up, keeping its token so the next owner's is larger. */
+    static final class ReleaseLease extends Command<Void> {
+        private final Lease lease;
+        private final byte[] dbKey;
+
+        ReleaseLease(Lease lease) {
+            this.lease = lease;
+            this.dbKey = Keys.subscriber(lease.key());
+        }
+
+        @Override
+        String describe() {
+            return "releasing the lease of subscription " + lease.key();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
+            if (holds(s, lease, group.now())) {
+                group.putSubscriber(
+                        lease.key(), dbKey, new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor()));
+            }
+            succeed(null);
+        }
+    }
+
+    /** Moves a checkpoint, if the lease is still held. */
+    static final class Acknowledge extends Command<Void> {
+        private final Lease lease;
+        private final byte[] dbKey;
+        private final String cursor;
+
+        Acknowledge(Lease lease, String cursor) {
+            this.lease = lease;
+            this.dbKey = Keys.subscriber(lease.key());
+            this.cursor = cursor;
+        }
+
+        @Override
+        String describe() {
+            return "acknowledging subscription " + lease.key();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
+            if (!holds(s, lease, group.now())) {
+                fail(new LeaseLostException(lease.key(), lease.workerId()));
+                return;
+            }
+            group.putSubscriber(
+                    lease.key(), dbKey, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor));
+            succeed(null);
+        }
+
+        @Override
+        RuntimeException inCaller(RuntimeException e) {
+            if (e instanceof LeaseLostException) {
+                return new LeaseLostException(lease.key(), lease.workerId());
+            }
+            return super.inCaller(e);
+        }
+    }
+
+    /** Saves a snapshot, replacing the previous one. */
+    static final class SaveSnapshot extends Command<Void> {
+        private final Store store;
+        private final StoredSnapshot snapshot;
+        private final byte[] key;
+        private final byte[] value;
+
+        SaveSnapshot(Store store, StoredSnapshot snapshot) {
+            this.store = store;
+            this.snapshot = snapshot;
+            this.key = Keys.snapshot(snapshot.projection(), snapshot.aggregatorType(), snapshot.aggregatorId());
+            this.value = Records.snapshot(snapshot);
+        }
+
+        @Override
+        String describe() {
+            return "saving snapshot " + snapshot.projection() + " of " + snapshot.aggregatorType() + "/"
+                    + snapshot.aggregatorId();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            group.put(store.snapshots, key, value);
+            succeed(null);
+        }
+    }
+
+    /** Whether a lease is the current, unexpired one (fencing): same worker, same token, not expired. */
+    static boolean holds(Records.Subscriber s, Lease lease, Instant now) {
+        return s != null
+                && s.workerId().equals(lease.workerId())
+                && s.token() == lease.token()
+                && s.expiresAt().isAfter(now);
+    }
+}

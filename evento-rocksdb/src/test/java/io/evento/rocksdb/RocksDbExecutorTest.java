@@ -1,0 +1,335 @@
+package io.evento.rocksdb;
+
+import static io.evento.rocksdb.TestEvents.all;
+import static io.evento.rocksdb.TestEvents.events;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.evento.EventFilter;
+import io.evento.Page;
+import io.evento.PageRequest;
+import io.evento.RoutingFilter;
+import io.evento.StoreException;
+import io.evento.spi.Lease;
+import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+class RocksDbExecutorTest {
+    private static final Duration TTL = Duration.ofMinutes(5);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void reopening_keeps_events_positions_store_id_checkpoints_leases_and_snapshots() {
+        Path store = dir.resolve("store");
+        String storeId;
+        String cursorOfSecond;
+        List<StoredEvent> before;
+        Lease lease;
+        StoredSnapshot snapshot = new StoredSnapshot("balance", "t", "a", "rev-1", 2, new byte[] {1, 2, 3}, 42L);
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            storeId = executor.storeId();
+            executor.write(events("t", "a", 1, 2, Optional.of("eu")));
+            executor.write(events("t", "b", 1, 1));
+            executor.write(events("u", "c", 1, 1));
+            before = all(executor);
+            cursorOfSecond = executor.read(ReadQuery.all(PageRequest.forward(2)))
+                    .pageInfo()
+                    .endCursor()
+                    .orElseThrow();
+            lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+            executor.acknowledge(lease, cursorOfSecond);
+            executor.saveSnapshot(snapshot);
+        }
+
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            assertThat(executor.storeId()).isEqualTo(storeId);
+            assertThat(all(executor)).isEqualTo(before);
+            assertThat(executor.read(ReadQuery.all(PageRequest.forward(10, cursorOfSecond)))
+                            .nodes())
+                    .as("a cursor from before reopening")
+                    .isEqualTo(before.subList(2, 4));
+            assertThat(executor.read(ReadQuery.all(PageRequest.backward(10, cursorOfSecond)))
+                            .nodes())
+                    .isEqualTo(before.subList(0, 1));
+            assertThat(executor.subscriberCursor("sub")).contains(cursorOfSecond);
+            assertThat(executor.acquireLease("sub", "w2", TTL)).as("w1's lease").isEmpty();
+            assertThat(executor.acquireLease("sub", "w1", TTL))
+                    .hasValueSatisfying(l -> assertThat(l.token()).isEqualTo(lease.token()));
+            assertThat(executor.snapshot("balance", "t", "a")).contains(snapshot);
+            assertThat(executor.lastEvent("t", "a")).contains(before.get(1));
+
+            executor.write(events("t", "a", 3, 3, Optional.of("ignored")));
+            Page<StoredEvent> after = executor.read(ReadQuery.all(PageRequest.forward(10, cursorOfSecond)));
+            assertThat(after.nodes()).hasSize(3);
+            StoredEvent appended = after.nodes().getLast();
+            assertThat(appended.version()).isEqualTo(3);
+            assertThat(appended.routingKey()).as("the aggregate's routing key").contains("eu");
+            assertThat(executor.read(ReadQuery.all(PageRequest.backward(1))).nodes())
+                    .as("positions continue after the last one")
+                    .containsExactly(appended);
+        }
+    }
+
+    @Test
+    void a_second_open_of_an_open_directory_in_this_process_is_refused_clearly() throws Exception {
+        Path store = dir.resolve("store");
+        try (RocksDbExecutor first = RocksDbExecutor.open(store)) {
+            first.write(events("t", "a", 1, 1));
+
+            assertThatThrownBy(() -> RocksDbExecutor.open(store))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("already open in this process")
+                    .hasMessageContaining(store.toRealPath().toString());
+            Path sameDirectoryOtherwiseSpelled = dir.resolve("other/../store");
+            Files.createDirectories(dir.resolve("other"));
+            assertThatThrownBy(() -> RocksDbExecutor.open(sameDirectoryOtherwiseSpelled))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("already open in this process");
+            Path link = Files.createSymbolicLink(dir.resolve("link"), store);
+            assertThatThrownBy(() -> RocksDbExecutor.open(link))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("already open in this process");
+            assertThat(all(first)).as("the first executor still works").hasSize(1);
+        }
+        try (RocksDbExecutor again = RocksDbExecutor.open(store)) {
+            assertThat(all(again)).hasSize(1);
+        }
+    }
+
+    @Test
+    void after_close_every_call_fails_with_a_store_exception_and_closing_again_does_nothing() {
+        RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"));
+        executor.write(events("t", "a", 1, 1));
+        String cursor = executor.read(ReadQuery.all(PageRequest.forward(1)))
+                .pageInfo()
+                .endCursor()
+                .orElseThrow();
+        Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+
+        executor.close();
+        executor.close();
+
+        List<Runnable> calls = List.of(
+                () -> executor.write(events("t", "a", 2, 2)),
+                () -> executor.read(ReadQuery.all(PageRequest.forward(1))),
+                () -> executor.read(ReadQuery.all(PageRequest.backward(1, cursor))),
+                () -> executor.read(ReadQuery.of(PageRequest.forward(1), new EventFilter.ByType("t"))),
+                () -> executor.readAggregate("t", "a", 0, 10),
+                () -> executor.lastEvent("t", "a"),
+                () -> executor.acquireLease("sub", "w1", TTL),
+                () -> executor.releaseLease(lease),
+                () -> executor.subscriberCursor("sub"),
+                () -> executor.acknowledge(lease, cursor),
+                () -> executor.snapshot("p", "t", "a"),
+                () -> executor.saveSnapshot(new StoredSnapshot("p", "t", "a", "r", 1, new byte[0], 0)));
+        for (Runnable call : calls) {
+            assertThatThrownBy(call::run)
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("is closed")
+                    .satisfies(
+                            e -> assertThat(((StoreException) e).isTransient()).isFalse());
+        }
+    }
+
+    @Test
+    void closing_while_threads_write_and_read_commits_every_write_it_accepted_and_refuses_the_rest() throws Exception {
+        Path store = dir.resolve("store");
+        ConcurrentLinkedQueue<String> committed = new ConcurrentLinkedQueue<>();
+        RocksDbExecutor executor = RocksDbExecutor.open(store);
+        AtomicBoolean refused = new AtomicBoolean();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+                ExecutorService busy = RocksDbConcurrencyTest.busyThreads()) {
+            CountDownLatch running = new CountDownLatch(6);
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                String id = "w" + w;
+                workers.add(threads.submit(() -> {
+                    running.countDown();
+                    for (int v = 1; ; v++) {
+                        List<StoredEvent> commit = events("t", id, v, v);
+                        try {
+                            executor.write(commit);
+                        } catch (StoreException e) {
+                            assertThat(e).hasMessageContaining("is closed");
+                            refused.set(true);
+                            return null;
+                        }
+                        committed.add(commit.getFirst().id());
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                workers.add(busy.submit(() -> {
+                    running.countDown();
+                    while (true) {
+                        try {
+                            executor.read(ReadQuery.of(PageRequest.backward(20), new EventFilter.ByType("t")));
+                        } catch (StoreException e) {
+                            assertThat(e).hasMessageContaining("is closed");
+                            return null;
+                        }
+                    }
+                }));
+            }
+            running.await();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> committed.size() > 100);
+            executor.close();
+            for (Future<?> worker : workers) {
+                worker.get(20, TimeUnit.SECONDS);
+            }
+        }
+
+        assertThat(refused).isTrue();
+        try (RocksDbExecutor reopened = RocksDbExecutor.open(store)) {
+            assertThat(all(reopened)).extracting(StoredEvent::id).containsExactlyInAnyOrderElementsOf(committed);
+        }
+    }
+
+    @Test
+    void ids_names_and_keys_that_would_collide_under_naive_key_concatenation_stay_apart() {
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            // Pairs whose plain concatenation is the same, a separator inside an id, unpaired
+            // surrogates (which UTF-8 would turn into the same '?'), and ids that prefix each other.
+            List<String[]> aggregates = List.of(
+                    new String[] {"ab", "c"},
+                    new String[] {"a", "bc"},
+                    new String[] {"a", "b\u0001c"},
+                    new String[] {"a", "\uD800"},
+                    new String[] {"a", "\uDBFF"},
+                    new String[] {"a", "?"},
+                    new String[] {"a", "b"},
+                    new String[] {"a", "bb"});
+            for (String[] a : aggregates) {
+                executor.write(events(a[0], a[1], 1, 2, Optional.of(a[1])));
+            }
+
+            for (String[] a : aggregates) {
+                List<StoredEvent> stream = executor.readAggregate(a[0], a[1], 0, 10);
+                assertThat(stream).as("%s/%s", a[0], a[1]).hasSize(2).allSatisfy(e -> {
+                    assertThat(e.aggregatorType()).isEqualTo(a[0]);
+                    assertThat(e.aggregatorId()).isEqualTo(a[1]);
+                });
+                assertThat(executor.read(ReadQuery.of(PageRequest.forward(100), new EventFilter.ById(a[0], a[1])))
+                                .nodes())
+                        .isEqualTo(stream);
+                assertThat(executor.read(new ReadQuery(List.of(), RoutingFilter.key(a[1]), PageRequest.forward(100)))
+                                .nodes())
+                        .as("routing key %s", a[1])
+                        .isEqualTo(stream);
+            }
+            assertThat(executor.read(ReadQuery.of(PageRequest.forward(100), new EventFilter.ByType("a")))
+                            .nodes())
+                    .hasSize(2 * (aggregates.size() - 1));
+        }
+    }
+
+    @Test
+    void a_store_of_another_format_is_refused_and_left_as_it_is() throws Exception {
+        Path store = dir.resolve("store");
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            executor.write(events("t", "a", 1, 1));
+        }
+        byte[] format = new byte[] {0, 0, 0, 2};
+        rawWrite(store, Keys.FORMAT, format);
+
+        assertThatThrownBy(() -> RocksDbExecutor.open(store))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("format 2")
+                .hasMessageContaining("reads format 1");
+
+        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 1});
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            assertThat(all(executor)).hasSize(1);
+        }
+    }
+
+    @Test
+    void a_rocksdb_database_of_another_application_is_refused_and_left_untouched() throws Exception {
+        Path foreign = dir.resolve("foreign");
+        try (org.rocksdb.Options options = new org.rocksdb.Options().setCreateIfMissing(true);
+                RocksDB db = RocksDB.open(options, foreign.toString())) {
+            db.put("key".getBytes(StandardCharsets.UTF_8), "value".getBytes(StandardCharsets.UTF_8));
+        }
+
+        assertThatThrownBy(() -> RocksDbExecutor.open(foreign))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("not an Evento store")
+                .hasMessageContaining("[default]");
+
+        try (org.rocksdb.Options options = new org.rocksdb.Options();
+                RocksDB db = RocksDB.openReadOnly(options, foreign.toString())) {
+            assertThat(RocksDB.listColumnFamilies(options, foreign.toString())).hasSize(1);
+            assertThat(db.get("format".getBytes(StandardCharsets.UTF_8))).isNull();
+            assertThat(db.get("key".getBytes(StandardCharsets.UTF_8))).isNotNull();
+        }
+    }
+
+    @Test
+    void a_page_reads_the_requested_direction_from_every_kind_of_source() {
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            for (int round = 1; round <= 5; round++) {
+                executor.write(events("t", "a", round, round, Optional.of("eu")));
+                executor.write(events("u", "b", round, round));
+            }
+            List<StoredEvent> log = all(executor);
+            String middle = executor.read(ReadQuery.all(PageRequest.forward(5)))
+                    .pageInfo()
+                    .endCursor()
+                    .orElseThrow();
+
+            assertThat(executor.read(ReadQuery.of(PageRequest.forward(2, middle), new EventFilter.ById("t", "a")))
+                            .nodes())
+                    .containsExactly(log.get(6), log.get(8));
+            assertThat(executor.read(ReadQuery.of(PageRequest.backward(2, middle), new EventFilter.ById("t", "a")))
+                            .nodes())
+                    .containsExactly(log.get(0), log.get(2));
+            assertThat(executor.read(new ReadQuery(List.of(), RoutingFilter.NONE, PageRequest.backward(2, middle)))
+                            .nodes())
+                    .containsExactly(log.get(1), log.get(3));
+            assertThat(executor.read(ReadQuery.of(
+                                    PageRequest.forward(3, middle),
+                                    new EventFilter.ByName("u", "Event4"),
+                                    new EventFilter.ById("t", "a"),
+                                    new EventFilter.ByName("u", "Event5")))
+                            .nodes())
+                    .containsExactly(log.get(6), log.get(7), log.get(8));
+        }
+    }
+
+    private static void rawWrite(Path store, byte[] key, byte[] value) throws Exception {
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+        for (String name : Store.COLUMN_FAMILIES) {
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII)));
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (DBOptions options = new DBOptions();
+                RocksDB db = RocksDB.open(options, store.toString(), descriptors, handles)) {
+            db.put(handles.getFirst(), key, value);
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+    }
+}
