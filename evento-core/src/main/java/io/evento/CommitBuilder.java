@@ -4,10 +4,12 @@ import io.evento.internal.EventTypes;
 import io.evento.internal.Ulids;
 import io.evento.internal.Validation;
 import io.evento.spi.StoredEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Collects the events of one commit to one aggregate and writes them atomically. Obtained from
@@ -191,6 +193,15 @@ public final class CommitBuilder {
             } catch (ConcurrencyException e) {
                 // No version was promised, so losing the race only means reading the new version.
                 if (attempt == APPEND_ATTEMPTS) {
+                    throw e;
+                }
+                // A short, growing, random pause spreads out writers that keep colliding on one
+                // aggregate, so the same writer does not lose every round.
+                long maxMicros = Math.min(attempt, 10) * 500L;
+                try {
+                    Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextLong(maxMicros * 1_000 + 1)));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
                     throw e;
                 }
             }
