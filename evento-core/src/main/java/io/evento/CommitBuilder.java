@@ -26,8 +26,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Not thread-safe; use one builder per commit.
  */
 public final class CommitBuilder {
-    /** How often an append without an expected version re-reads the version after losing a race. */
-    private static final int APPEND_ATTEMPTS = 16;
+    /**
+     * How long an append without an expected version keeps re-reading the version after losing
+     * races. Bounded by time rather than by a count: on a hot aggregate with slow commits (a WAL
+     * flush each), a writer can lose a few dozen rounds in a row and still be perfectly healthy.
+     */
+    private static final Duration APPEND_PATIENCE = Duration.ofSeconds(10);
 
     private final Evento evento;
     private final String id;
@@ -182,6 +186,7 @@ public final class CommitBuilder {
     }
 
     private void appendAfterCurrent(String aggregateId, String type, List<byte[]> payloads, byte[] metadata) {
+        long deadline = System.nanoTime() + APPEND_PATIENCE.toNanos();
         for (int attempt = 1; ; attempt++) {
             int current = evento.executor()
                     .lastEvent(type, aggregateId)
@@ -192,7 +197,7 @@ public final class CommitBuilder {
                 return;
             } catch (ConcurrencyException e) {
                 // No version was promised, so losing the race only means reading the new version.
-                if (attempt == APPEND_ATTEMPTS) {
+                if (System.nanoTime() - deadline > 0) {
                     throw e;
                 }
                 // A short, growing, random pause spreads out writers that keep colliding on one

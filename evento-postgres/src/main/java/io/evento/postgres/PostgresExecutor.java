@@ -1,0 +1,851 @@
+package io.evento.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.evento.ConcurrencyException;
+import io.evento.Edge;
+import io.evento.InvalidCursorException;
+import io.evento.LeaseLostException;
+import io.evento.Limits;
+import io.evento.Page;
+import io.evento.PageRequest;
+import io.evento.StoreException;
+import io.evento.internal.Cursors;
+import io.evento.internal.Validation;
+import io.evento.internal.WriteBatch;
+import io.evento.internal.sql.Migration;
+import io.evento.internal.sql.MigrationRunner;
+import io.evento.spi.Executor;
+import io.evento.spi.Lease;
+import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import javax.sql.DataSource;
+import org.postgresql.PGStatement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL executor: many writers at once, in one process or many, and a global order that
+ * never skips an event.
+ *
+ * <pre>{@code
+ * try (PostgresExecutor executor = PostgresExecutor.open("jdbc:postgresql://db:5432/app?user=app")) {
+ *     Evento evento = Evento.builder(executor).register(Account.class).build();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>How it works</h2>
+ *
+ * <p>Every operation is one statement on a pooled connection in auto-commit mode; in particular a
+ * commit of up to 1,000 events is a single {@code INSERT} that also checks the aggregate's version
+ * (a larger one is several, in one transaction), so writers take no lock but on the index entries
+ * they insert, and never wait for each other unless they write to the same aggregate.
+ * Each event row records the id of the transaction that wrote it, and reads return events ordered
+ * by {@code (transaction id, position)}, holding back those of transactions that might still be
+ * preceded by one in flight. A reader paging forward therefore sees every committed event exactly
+ * once, in an order that never changes, however the commits of concurrent writers interleave (see
+ * the notes in the source of the event SQL for why). A transaction left open on the database holds
+ * back {@link #read(io.evento.spi.ReadQuery) read}s, not writes; loading an aggregate ({@link
+ * #readAggregate}, {@link #lastEvent}) always sees every committed event.
+ *
+ * <p>Subscription leases expire by the database's clock, which every worker shares whatever
+ * machine it runs on; acknowledging is one conditional update (same worker, same token, not
+ * expired), so a worker that lost its lease can never move the checkpoint.
+ *
+ * <h2>Connections</h2>
+ *
+ * <p>Given a {@linkplain Builder#jdbcUrl(String) JDBC URL}, the executor creates a HikariCP pool of
+ * at most {@linkplain Builder#maximumPoolSize(int) maximumPoolSize} connections, and closes it on
+ * {@link #close()}. Given a {@linkplain Builder#dataSource(DataSource) data source}, it borrows
+ * connections from it and leaves closing it to the caller. Connections must reach a PostgreSQL 13
+ * or newer server ({@code xid8} and {@code pg_current_xact_id()}).
+ *
+ * <h2>Schema and migrations</h2>
+ *
+ * <p>All tables live in one {@linkplain Builder#schema(String) schema}, {@code public} unless set:
+ * {@code evento_event}, {@code evento_subscriber}, {@code evento_snapshot}, {@code evento_meta} and
+ * the migration history {@code evento_schema_history}. Opening creates the schema if it is missing
+ * and applies pending migrations, in one transaction holding an advisory lock (so processes may
+ * start at the same moment); a migration that changed after it was applied, or a schema migrated by
+ * a newer release, is refused with a {@link StoreException}.
+ *
+ * <p>The migration scripts are plain SQL resources named like Flyway's versioned migrations, in
+ * the folder {@value #MIGRATIONS_LOCATION} of this module's jar, with unqualified table names. To
+ * manage the schema with Flyway instead, add the location {@code classpath:db/evento/postgres} and
+ * make the store's schema Flyway's default schema; the scripts are idempotent, so an executor
+ * opening a schema migrated that way finds its tables and only records its own history.
+ *
+ * <h2>Errors</h2>
+ *
+ * <p>Database failures are {@link StoreException}s, classified by SQLSTATE: transient for
+ * connection failures (class {@code 08}), server shutdown or start-up ({@code 57P01}, {@code
+ * 57P02}, {@code 57P03}), insufficient resources (class {@code 53}), serialization failures and
+ * deadlocks ({@code 40001}, {@code 40P01}); permanent otherwise. A conflicting write is a {@link
+ * ConcurrencyException}, detected from the unique key {@code (aggregator_type, aggregator_id,
+ * version)} (SQLSTATE {@code 23505}) or from the version check of the insert. After {@link
+ * #close()} every call throws a {@link StoreException}.
+ *
+ * <p>Instances are thread-safe; every method blocks and may be called from virtual threads.
+ */
+public final class PostgresExecutor implements Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresExecutor.class);
+
+    /** The class-path folder holding the migration scripts. */
+    public static final String MIGRATIONS_LOCATION = "db/evento/postgres";
+
+    /** The migration scripts in {@link #MIGRATIONS_LOCATION}, in version order. */
+    static final List<String> MIGRATION_FILES = List.of("V1__create_event_store.sql");
+
+    /** The table recording the applied migrations. */
+    static final String SCHEMA_HISTORY_TABLE = "evento_schema_history";
+
+    /**
+     * The first key of the advisory lock held while migrating; the second is derived from the
+     * schema name, so stores in different schemas migrate independently. ("EVNT" in ASCII.)
+     */
+    static final int MIGRATION_LOCK_KEY = 0x45564E54;
+
+    /** A lease longer than this is shortened to it: about 100 years, so expiry times stay exact. */
+    private static final long MAX_TTL_MICROS = 100L * 366 * 24 * 3600 * 1_000_000;
+
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final String schema;
+    private final String storeId;
+    private final EventSql sql;
+    private final String acquireLease;
+    private final String releaseLease;
+    private final String acknowledge;
+    private final String selectCursor;
+    private final String selectSnapshot;
+    private final String upsertSnapshot;
+    private volatile boolean closed;
+
+    private PostgresExecutor(DataSource dataSource, HikariDataSource ownedPool, String schema, String storeId) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.schema = schema;
+        this.storeId = storeId;
+        this.sql = new EventSql(schema);
+        String subscriber = "\"" + schema + "\".evento_subscriber";
+        String snapshot = "\"" + schema + "\".evento_snapshot";
+        // One statement decides and records: a new key gets token 1; the holder keeps its token;
+        // another worker takes an expired lease with the next token; an unexpired lease of another
+        // worker is left alone and nothing is returned.
+        this.acquireLease =
+                "INSERT INTO " + subscriber + " AS s (key, worker_id, token, expires_at, cursor, updated_at)"
+                        + " VALUES (?, ?, 1, clock_timestamp() + ? * interval '1 microsecond', NULL, clock_timestamp())"
+                        + " ON CONFLICT (key) DO UPDATE SET"
+                        + " token = CASE WHEN s.worker_id = EXCLUDED.worker_id THEN s.token ELSE s.token + 1 END,"
+                        + " worker_id = EXCLUDED.worker_id, expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at"
+                        + " WHERE s.worker_id = EXCLUDED.worker_id OR s.expires_at <= EXCLUDED.updated_at"
+                        + " RETURNING token, expires_at";
+        // Releasing expires the lease but keeps owner and token, so the next owner's token is
+        // larger than any before it.
+        this.releaseLease = "UPDATE " + subscriber + " SET expires_at = 'epoch', updated_at = clock_timestamp()"
+                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
+        this.acknowledge = "UPDATE " + subscriber + " SET cursor = ?, updated_at = clock_timestamp()"
+                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
+        this.selectCursor = "SELECT cursor FROM " + subscriber + " WHERE key = ?";
+        this.selectSnapshot = "SELECT revision, version, data, timestamp_micros FROM " + snapshot
+                + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
+        this.upsertSnapshot = "INSERT INTO " + snapshot
+                + " (projection, aggregator_type, aggregator_id, revision, version, data, timestamp_micros)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (projection, aggregator_type, aggregator_id)"
+                + " DO UPDATE SET revision = EXCLUDED.revision, version = EXCLUDED.version,"
+                + " data = EXCLUDED.data, timestamp_micros = EXCLUDED.timestamp_micros";
+    }
+
+    /**
+     * Opens the store of a database with the default settings: a pool of connections to {@code
+     * jdbcUrl}, tables in the schema {@code public}, created or migrated if needed.
+     *
+     * @param jdbcUrl a PostgreSQL JDBC URL, like {@code jdbc:postgresql://host:5432/db?user=app}
+     * @return the executor
+     * @throws StoreException if the database cannot be reached or migrated
+     */
+    public static PostgresExecutor open(String jdbcUrl) {
+        return builder().jdbcUrl(jdbcUrl).open();
+    }
+
+    /**
+     * A builder to open a store with other settings.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Settings of a {@link PostgresExecutor}. Either a JDBC URL or a data source must be set; each
+     * setting may be set once, and a bad value is refused at once.
+     *
+     * <pre>{@code
+     * PostgresExecutor executor = PostgresExecutor.builder()
+     *         .jdbcUrl("jdbc:postgresql://db:5432/app?user=app")
+     *         .schema("billing")
+     *         .maximumPoolSize(16)
+     *         .open();
+     * }</pre>
+     */
+    public static final class Builder {
+        /** The schema unless set. */
+        public static final String DEFAULT_SCHEMA = "public";
+
+        /** The pool size unless set, for a pool created from a JDBC URL. */
+        public static final int DEFAULT_MAXIMUM_POOL_SIZE = 10;
+
+        /** The largest pool size accepted. */
+        public static final int MAX_POOL_SIZE = 1_000;
+
+        /** How long a call waits for a pooled connection unless set, for a pool created from a JDBC URL. */
+        public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
+
+        /** The shortest connection timeout accepted (HikariCP's minimum). */
+        public static final Duration MIN_CONNECTION_TIMEOUT = Duration.ofMillis(250);
+
+        private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+        private static final Pattern PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
+
+        private String jdbcUrl;
+        private DataSource dataSource;
+        private String schema;
+        private int maximumPoolSize;
+        private Duration connectionTimeout;
+
+        private Builder() {}
+
+        /**
+         * Connect through a HikariCP pool created for this URL, and closed with the executor. The
+         * URL may carry any setting of the PostgreSQL driver ({@code user}, {@code password}, {@code
+         * ssl}, ...).
+         *
+         * @param jdbcUrl a URL starting with {@code jdbc:postgresql:}
+         * @return this builder
+         * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL
+         * @throws IllegalStateException if a URL or a data source was already set
+         */
+        public Builder jdbcUrl(String jdbcUrl) {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            requireNoConnectionSetting();
+            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException(
+                        "the JDBC URL must start with jdbc:postgresql:, was '" + redact(jdbcUrl) + "'");
+            }
+            this.jdbcUrl = jdbcUrl;
+            return this;
+        }
+
+        /**
+         * Borrow connections from this data source, for example the application's own pool. The
+         * executor does not close it. Its connections are used in auto-commit mode: one handed out
+         * with auto-commit off is switched on for the call and back off afterwards.
+         *
+         * @param dataSource a data source of PostgreSQL connections
+         * @return this builder
+         * @throws IllegalStateException if a URL or a data source was already set
+         */
+        public Builder dataSource(DataSource dataSource) {
+            Objects.requireNonNull(dataSource, "dataSource");
+            requireNoConnectionSetting();
+            this.dataSource = dataSource;
+            return this;
+        }
+
+        /**
+         * The schema holding the store's tables, {@value #DEFAULT_SCHEMA} unless set; created when
+         * the store is opened if it does not exist. One schema holds one store.
+         *
+         * @param schema a plain lower-case SQL identifier: a letter or {@code _}, then letters,
+         *     digits or {@code _}, at most 63 characters
+         * @return this builder
+         * @throws IllegalArgumentException if it is not such an identifier
+         * @throws IllegalStateException if already set
+         */
+        public Builder schema(String schema) {
+            Objects.requireNonNull(schema, "schema");
+            if (this.schema != null) {
+                throw new IllegalStateException("schema was already set to " + this.schema);
+            }
+            if (!SCHEMA.matcher(schema).matches()) {
+                throw new IllegalArgumentException("schema must be a plain lower-case SQL identifier"
+                        + " ([a-z_][a-z0-9_]*, at most 63 characters), was '" + schema + "'");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /**
+         * The most connections the pool created from the {@linkplain #jdbcUrl(String) JDBC URL}
+         * holds, so the most calls running at once; {@value #DEFAULT_MAXIMUM_POOL_SIZE} unless set.
+         * Not applicable with a {@linkplain #dataSource(DataSource) data source}.
+         *
+         * @param size from 1 to {@value #MAX_POOL_SIZE}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         * @throws IllegalStateException if already set
+         */
+        public Builder maximumPoolSize(int size) {
+            if (this.maximumPoolSize != 0) {
+                throw new IllegalStateException("maximum pool size was already set to " + this.maximumPoolSize);
+            }
+            if (size < 1 || size > MAX_POOL_SIZE) {
+                throw new IllegalArgumentException(
+                        "maximum pool size must be between 1 and " + MAX_POOL_SIZE + ", was " + size);
+            }
+            this.maximumPoolSize = size;
+            return this;
+        }
+
+        /**
+         * How long a call waits for a connection of the pool created from the {@linkplain
+         * #jdbcUrl(String) JDBC URL} before failing with a transient {@link StoreException}; 30
+         * seconds unless set. Not applicable with a {@linkplain #dataSource(DataSource) data
+         * source}.
+         *
+         * @param timeout at least 250 ms
+         * @return this builder
+         * @throws IllegalArgumentException if shorter
+         * @throws IllegalStateException if already set
+         */
+        public Builder connectionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (this.connectionTimeout != null) {
+                throw new IllegalStateException("connection timeout was already set to " + this.connectionTimeout);
+            }
+            if (timeout.compareTo(MIN_CONNECTION_TIMEOUT) < 0) {
+                throw new IllegalArgumentException(
+                        "connection timeout must be at least " + MIN_CONNECTION_TIMEOUT + ", was " + timeout);
+            }
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Opens the store: connects, creates the schema if missing and applies pending migrations.
+         *
+         * @return the executor
+         * @throws IllegalStateException if neither a JDBC URL nor a data source was set, or a pool
+         *     setting was given with a data source
+         * @throws StoreException if the database cannot be reached or migrated; transient if a
+         *     retry later may succeed (the server is down, for example)
+         */
+        public PostgresExecutor open() {
+            if (jdbcUrl == null && dataSource == null) {
+                throw new IllegalStateException("set a JDBC URL or a data source before opening");
+            }
+            if (dataSource != null && maximumPoolSize != 0) {
+                throw new IllegalStateException("maximum pool size (" + maximumPoolSize
+                        + ") applies to the pool created from a JDBC URL, not to a data source");
+            }
+            if (dataSource != null && connectionTimeout != null) {
+                throw new IllegalStateException("connection timeout (" + connectionTimeout
+                        + ") applies to the pool created from a JDBC URL, not to a data source");
+            }
+            String s = schema == null ? DEFAULT_SCHEMA : schema;
+            if (dataSource != null) {
+                return PostgresExecutor.open(dataSource, null, s, "data source " + dataSource);
+            }
+            HikariDataSource pool = createPool(
+                    jdbcUrl,
+                    s,
+                    maximumPoolSize == 0 ? DEFAULT_MAXIMUM_POOL_SIZE : maximumPoolSize,
+                    connectionTimeout == null ? DEFAULT_CONNECTION_TIMEOUT : connectionTimeout);
+            return PostgresExecutor.open(pool, pool, s, redact(jdbcUrl));
+        }
+
+        private void requireNoConnectionSetting() {
+            if (jdbcUrl != null) {
+                throw new IllegalStateException("a JDBC URL was already set (" + redact(jdbcUrl)
+                        + "); set either one JDBC URL or one data source");
+            }
+            if (dataSource != null) {
+                throw new IllegalStateException("a data source was already set (" + dataSource
+                        + "); set either one JDBC URL or one data source");
+            }
+        }
+
+        /** The URL without the value of its password parameter, for messages. */
+        static String redact(String jdbcUrl) {
+            return PASSWORD.matcher(jdbcUrl).replaceAll("$1***");
+        }
+    }
+
+    private static HikariDataSource createPool(String jdbcUrl, String schema, int size, Duration connectionTimeout) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("evento-postgres-" + POOLS.incrementAndGet() + "-" + schema);
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(size);
+        config.setConnectionTimeout(connectionTimeout.toMillis());
+        config.setAutoCommit(true);
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            // HikariCP reports a failed first connection as its PoolInitializationException.
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof SQLException q) {
+                    throw PostgresErrors.failure("connecting to " + Builder.redact(jdbcUrl), q);
+                }
+            }
+            throw new StoreException(
+                    "connecting to " + Builder.redact(jdbcUrl) + " failed: " + e.getMessage(), e, false);
+        }
+    }
+
+    private static PostgresExecutor open(
+            DataSource dataSource, HikariDataSource ownedPool, String schema, String from) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            try {
+                List<Migration> applied = migrationRunner(schema).migrate(connection);
+                String storeId = readStoreId(connection, schema);
+                LOG.debug(
+                        "Opened PostgreSQL store {} in schema {} of {} ({} migrations applied)",
+                        storeId,
+                        schema,
+                        from,
+                        applied.size());
+                return new PostgresExecutor(dataSource, ownedPool, schema, storeId);
+            } finally {
+                if (!autoCommit) {
+                    connection.setAutoCommit(false);
+                }
+            }
+        } catch (SQLException e) {
+            closeQuietly(ownedPool);
+            throw PostgresErrors.failure("opening the PostgreSQL store in schema " + schema + " of " + from, e);
+        } catch (IllegalStateException e) {
+            closeQuietly(ownedPool);
+            throw new StoreException(
+                    "cannot open the PostgreSQL store in schema " + schema + " of " + from + ": " + e.getMessage(),
+                    e,
+                    false);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(ownedPool);
+            throw e;
+        }
+    }
+
+    /**
+     * The migration runner of a schema: it takes the schema's advisory lock, creates the schema if
+     * it is missing (checking first, so that a user without the right to create schemas can open
+     * an existing one) and makes it the first of the search path for the migration transaction.
+     * That transaction does not wait for its commit to be flushed: a crash right after it can only
+     * lose the whole migration, which the next start applies again, and the first durable write
+     * after it flushes it too.
+     */
+    static MigrationRunner migrationRunner(String schema) {
+        CRC32 crc = new CRC32();
+        crc.update(schema.getBytes(StandardCharsets.UTF_8));
+        int schemaKey = (int) crc.getValue();
+        return new MigrationRunner(
+                SCHEMA_HISTORY_TABLE,
+                List.of(
+                        "BEGIN",
+                        "SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ", " + schemaKey + ")",
+                        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = '" + schema
+                                + "') THEN CREATE SCHEMA \"" + schema + "\"; END IF; END$$",
+                        "SET LOCAL search_path TO \"" + schema + "\"",
+                        // Durable as soon as any later commit is: its WAL flush includes this one.
+                        "SET LOCAL synchronous_commit = off"),
+                Migration.load(PostgresExecutor.class, MIGRATIONS_LOCATION, MIGRATION_FILES),
+                Clock.systemUTC());
+    }
+
+    private static String readStoreId(Connection connection, String schema) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(
+                        "SELECT value FROM \"" + schema + "\".evento_meta WHERE key = 'store_id'")) {
+            if (!rs.next()) {
+                throw new StoreException("schema " + schema + " has no store id in evento_meta", null, false);
+            }
+            return rs.getString(1);
+        }
+    }
+
+    private static void closeQuietly(HikariDataSource pool) {
+        if (pool != null) {
+            try {
+                pool.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the connection pool failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void write(List<StoredEvent> events) {
+        int expected = WriteBatch.expectedVersion(events);
+        StoredEvent first = events.getFirst();
+        String type = first.aggregatorType();
+        String id = first.aggregatorId();
+        run("writing events to " + type + "/" + id, c -> {
+            boolean written;
+            try {
+                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
+                    written = insert(c, events, expected);
+                } else {
+                    written = insertInChunks(c, events, expected);
+                }
+            } catch (SQLException e) {
+                if (PostgresErrors.isUniqueViolation(e)) {
+                    throw new ConcurrencyException(type, id, expected, e);
+                }
+                throw e;
+            }
+            if (!written) {
+                throw new ConcurrencyException(type, id, expected, null);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Inserts events that follow version {@code after} in one statement; {@code false} if nothing
+     * was inserted because the aggregate's last committed event is not at version {@code after}
+     * (it is behind or ahead of the commit's expectation). If a concurrent transaction writes the
+     * next version first, the statement waits for it and then violates the unique key ({@code
+     * 23505}). Runs in the connection's transaction: the write path's own in auto-commit mode, a
+     * test's open one to hold a write uncommitted.
+     */
+    boolean insert(Connection c, List<StoredEvent> rows, int after) throws SQLException {
+        if (after == 0) {
+            try (PreparedStatement insert = c.prepareStatement(sql.create(rows.size()))) {
+                EventSql.bindCreate(insert, rows, rows.getFirst().routingKey());
+                insert.executeUpdate();
+                return true;
+            }
+        }
+        try (PreparedStatement insert = c.prepareStatement(sql.append(rows.size()))) {
+            EventSql.bindAppend(insert, rows, after);
+            return insert.executeUpdate() > 0;
+        }
+    }
+
+    /** Inserts a commit too large for one statement in several, in one transaction. */
+    private boolean insertInChunks(Connection c, List<StoredEvent> events, int expected) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            for (int from = 0; from < events.size(); from += EventSql.MAX_ROWS_PER_INSERT) {
+                int to = Math.min(events.size(), from + EventSql.MAX_ROWS_PER_INSERT);
+                // Each chunk after the first follows the previous one, just written in this transaction.
+                if (!insert(c, events.subList(from, to), expected + from)) {
+                    c.rollback();
+                    return false;
+                }
+            }
+            c.commit();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    @Override
+    public Page<StoredEvent> read(ReadQuery query) {
+        Objects.requireNonNull(query, "query");
+        ensureOpen();
+        PageRequest page = query.page();
+        EventSql.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
+        EventSql.Query q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
+        List<Edge<StoredEvent>> edges = run("reading events", c -> {
+            try (PreparedStatement statement = c.prepareStatement(q.sql())) {
+                planForItsValues(statement);
+                q.bind(statement);
+                List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        EventSql.OrderKey key = EventSql.orderKey(rs);
+                        rows.add(new Edge<>(
+                                EventSql.pageEvent(rs), Cursors.encode(storeId, key.txid(), key.position())));
+                    }
+                }
+                return rows;
+            }
+        });
+        boolean more = edges.size() > page.size();
+        if (more) {
+            edges = edges.subList(0, page.size());
+        }
+        if (page.isForward()) {
+            return Page.of(edges, page.cursor().isPresent(), more);
+        }
+        return Page.of(edges.reversed(), more, page.cursor().isPresent());
+    }
+
+    /**
+     * Has the server plan a page query for the values it is run with, every time, instead of
+     * switching to a generic plan after a few runs as it does for server-prepared statements. A
+     * generic plan is chosen for the average value: for a filter on a rare aggregate type it may
+     * walk the whole {@code (txid, position)} index and discard nearly every row, where a plan for
+     * the actual type reads just the page from the type's index. Planning costs a fraction of a
+     * millisecond; the parsed statement is still cached by the driver.
+     */
+    private static void planForItsValues(PreparedStatement statement) throws SQLException {
+        if (statement.isWrapperFor(PGStatement.class)) {
+            statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
+    }
+
+    private EventSql.OrderKey decodeCursor(String cursor) {
+        long[] key = Cursors.decode(storeId, cursor, 2);
+        if (key[0] < 0 || key[1] < 0) {
+            throw new InvalidCursorException("invalid cursor '" + cursor + "': negative order key");
+        }
+        return new EventSql.OrderKey(key[0], key[1]);
+    }
+
+    @Override
+    public List<StoredEvent> readAggregate(String aggregatorType, String aggregatorId, int afterVersion, int limit) {
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return run("reading aggregate " + aggregatorType + "/" + aggregatorId, c -> {
+            try (PreparedStatement statement = c.prepareStatement(sql.readAggregate())) {
+                statement.setString(1, aggregatorType);
+                statement.setString(2, aggregatorId);
+                statement.setInt(3, afterVersion);
+                statement.setInt(4, limit);
+                List<StoredEvent> events = new ArrayList<>(Math.min(limit, 256));
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        events.add(EventSql.event(rs, 1));
+                    }
+                }
+                return List.copyOf(events);
+            }
+        });
+    }
+
+    @Override
+    public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        return run("reading the last event of " + aggregatorType + "/" + aggregatorId, c -> {
+            try (PreparedStatement statement = c.prepareStatement(sql.lastEvent())) {
+                statement.setString(1, aggregatorType);
+                statement.setString(2, aggregatorId);
+                try (ResultSet rs = statement.executeQuery()) {
+                    return rs.next() ? Optional.of(EventSql.event(rs, 1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
+        Validation.name("key", key);
+        Validation.id("workerId", workerId);
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("lease ttl must be positive, was " + ttl);
+        }
+        long ttlMicros = ceilMicros(ttl);
+        return run("acquiring the lease of subscription " + key, c -> {
+            try (PreparedStatement acquire = c.prepareStatement(acquireLease)) {
+                acquire.setString(1, key);
+                acquire.setString(2, workerId);
+                acquire.setLong(3, ttlMicros);
+                try (ResultSet rs = acquire.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Lease>empty();
+                    }
+                    long token = rs.getLong(1);
+                    OffsetDateTime expiresAt = rs.getObject(2, OffsetDateTime.class);
+                    return Optional.of(new Lease(key, workerId, token, expiresAt.toInstant()));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void releaseLease(Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        run("releasing the lease of subscription " + lease.key(), c -> {
+            try (PreparedStatement release = c.prepareStatement(releaseLease)) {
+                release.setString(1, lease.key());
+                release.setString(2, lease.workerId());
+                release.setLong(3, lease.token());
+                release.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> subscriberCursor(String key) {
+        Validation.name("key", key);
+        return run("reading the checkpoint of subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(selectCursor)) {
+                statement.setString(1, key);
+                try (ResultSet rs = statement.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void acknowledge(Lease lease, String cursor) {
+        Validation.cursor(cursor);
+        Objects.requireNonNull(lease, "lease");
+        run("acknowledging subscription " + lease.key(), c -> {
+            try (PreparedStatement statement = c.prepareStatement(acknowledge)) {
+                statement.setString(1, cursor);
+                statement.setString(2, lease.key());
+                statement.setString(3, lease.workerId());
+                statement.setLong(4, lease.token());
+                if (statement.executeUpdate() == 0) {
+                    throw new LeaseLostException(lease.key(), lease.workerId());
+                }
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
+        Validation.name("projection", projection);
+        Validation.name("aggregatorType", aggregatorType);
+        Validation.id("aggregatorId", aggregatorId);
+        return run("reading snapshot " + projection + " of " + aggregatorType + "/" + aggregatorId, c -> {
+            try (PreparedStatement statement = c.prepareStatement(selectSnapshot)) {
+                statement.setString(1, projection);
+                statement.setString(2, aggregatorType);
+                statement.setString(3, aggregatorId);
+                try (ResultSet rs = statement.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new StoredSnapshot(
+                            projection,
+                            aggregatorType,
+                            aggregatorId,
+                            rs.getString(1),
+                            rs.getInt(2),
+                            rs.getBytes(3),
+                            rs.getLong(4)));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void saveSnapshot(StoredSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        run("saving snapshot " + snapshot.projection(), c -> {
+            try (PreparedStatement upsert = c.prepareStatement(upsertSnapshot)) {
+                upsert.setString(1, snapshot.projection());
+                upsert.setString(2, snapshot.aggregatorType());
+                upsert.setString(3, snapshot.aggregatorId());
+                upsert.setString(4, snapshot.revision());
+                upsert.setInt(5, snapshot.version());
+                upsert.setBytes(6, snapshot.data());
+                upsert.setLong(7, snapshot.timestampMicros());
+                upsert.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    /**
+     * Closes the connection pool created from a JDBC URL (a data source given to the builder is
+     * left open). Later calls throw a {@link StoreException}. Closing again does nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(ownedPool);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresExecutor[schema " + schema + ", store " + storeId + "]";
+    }
+
+    /** The store id, part of every cursor of this store. */
+    String storeId() {
+        return storeId;
+    }
+
+    /** The SQL of this store's event table. */
+    EventSql sql() {
+        return sql;
+    }
+
+    /**
+     * Runs work on a pooled connection in auto-commit mode, translating database failures into
+     * {@link StoreException}s.
+     */
+    private <T> T run(String operation, SqlWork<T> work) {
+        ensureOpen();
+        try (Connection connection = dataSource.getConnection()) {
+            if (connection.getAutoCommit()) {
+                return work.run(connection);
+            }
+            // A user's data source may hand out connections with auto-commit off.
+            connection.setAutoCommit(true);
+            try {
+                return work.run(connection);
+            } finally {
+                connection.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            if (closed) {
+                throw new StoreException("the PostgreSQL executor is closed", e, false);
+            }
+            throw PostgresErrors.failure(operation, e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException("the PostgreSQL executor is closed (schema " + schema + ")", null, false);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.debug("Rolling back a failed write failed too", e);
+        }
+    }
+
+    /** A positive duration in microseconds, rounded up, at most {@link #MAX_TTL_MICROS}. */
+    static long ceilMicros(Duration d) {
+        if (d.compareTo(Duration.ofSeconds(MAX_TTL_MICROS / 1_000_000)) >= 0) {
+            return MAX_TTL_MICROS;
+        }
+        return d.getSeconds() * 1_000_000 + (d.getNano() + 999) / 1_000;
+    }
+}
