@@ -136,7 +136,13 @@ public final class Evento {
      * @return the state, or empty if the main aggregate has no events
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AggregateRef... related) {
-        return projection.load(this, AggregateRef.of(projection.family(), id), List.of(related));
+        AggregateRef main = AggregateRef.of(projection.family(), id);
+        List<AggregateRef> others = List.of(related);
+        if (others.contains(main) || others.stream().distinct().count() != others.size()) {
+            throw new IllegalArgumentException("an aggregate is named twice in one load: " + main + " and " + others
+                    + "; its events would be folded twice");
+        }
+        return projection.load(this, main, others);
     }
 
     /**

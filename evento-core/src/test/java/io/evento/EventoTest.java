@@ -88,6 +88,40 @@ class EventoTest {
     }
 
     @Test
+    void naming_the_main_aggregate_again_as_related_is_refused() {
+        try (InMemoryExecutor executor = InMemoryExecutor.create()) {
+            Evento evento = Evento.builder(executor).register(Counter.class).build();
+            Projection<Integer> count = Projection.builder("count", Counter.class, () -> 0)
+                    .on(Counter.Added.class, (s, e) -> s + 1)
+                    .build();
+            String id = evento.create().event(new Counter.Added(1)).commit();
+            assertThatThrownBy(() -> evento.load(count, id, AggregateRef.of(Counter.class, id)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("named twice");
+        }
+    }
+
+    @Test
+    void a_forged_cursor_with_a_negative_or_huge_position_is_refused_or_empty_not_a_crash() {
+        try (InMemoryExecutor executor = InMemoryExecutor.create()) {
+            Evento evento = Evento.builder(executor).register(Counter.class).build();
+            evento.create().event(new Counter.Added(1)).commit();
+            String store = executor.toString().replaceAll(".*\\[(.*)\\]", "$1");
+            assertThatThrownBy(() -> executor.read(io.evento.spi.ReadQuery.all(
+                            PageRequest.forward(10, io.evento.internal.Cursors.encode(store, -5)))))
+                    .isInstanceOf(InvalidCursorException.class);
+            assertThat(executor.read(io.evento.spi.ReadQuery.all(
+                                    PageRequest.forward(10, io.evento.internal.Cursors.encode(store, Long.MAX_VALUE))))
+                            .isEmpty())
+                    .isTrue();
+            assertThat(executor.read(io.evento.spi.ReadQuery.all(
+                                    PageRequest.backward(10, io.evento.internal.Cursors.encode(store, Long.MAX_VALUE))))
+                            .nodes())
+                    .hasSize(1);
+        }
+    }
+
+    @Test
     void builder_settings_cannot_be_repeated() {
         try (InMemoryExecutor executor = InMemoryExecutor.create()) {
             Evento.Builder b = Evento.builder(executor).codec(Codec.json());

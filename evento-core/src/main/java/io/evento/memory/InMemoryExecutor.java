@@ -2,6 +2,7 @@ package io.evento.memory;
 
 import io.evento.ConcurrencyException;
 import io.evento.Edge;
+import io.evento.InvalidCursorException;
 import io.evento.LeaseLostException;
 import io.evento.Limits;
 import io.evento.Page;
@@ -108,9 +109,9 @@ public final class InMemoryExecutor implements Executor {
         try {
             ensureOpen();
             // Positions are 1-based indexes into the log; 0 and size+1 are the open ends.
-            long bound = page.cursor()
-                    .map(c -> Cursors.decode(storeId, c, 1)[0])
-                    .orElse(page.isForward() ? 0L : log.size() + 1L);
+            long bound =
+                    page.cursor().map(InMemoryExecutor.this::position).orElse(page.isForward() ? 0L : log.size() + 1L);
+            bound = Math.min(bound, log.size() + 1L);
             List<Edge<StoredEvent>> edges = new ArrayList<>();
             boolean more = false;
             if (page.isForward()) {
@@ -278,6 +279,15 @@ public final class InMemoryExecutor implements Executor {
     @Override
     public String toString() {
         return "InMemoryExecutor[" + storeId + "]";
+    }
+
+    /** The position a cursor of this store points at; a checksum is no signature, so range-check it. */
+    private long position(String cursor) {
+        long position = Cursors.decode(storeId, cursor, 1)[0];
+        if (position < 0) {
+            throw new InvalidCursorException("invalid cursor: position " + position + " is out of range");
+        }
+        return position;
     }
 
     private static boolean holds(Subscriber s, Lease lease, Instant now) {

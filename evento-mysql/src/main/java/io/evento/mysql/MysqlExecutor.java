@@ -459,8 +459,14 @@ public final class MysqlExecutor implements Executor {
             String storeId;
             List<Migration> applied;
             try (Connection c = source.getConnection()) {
-                applied = MysqlMigrations.migrate(c, Clock.systemUTC(), Duration.ofSeconds(60));
-                storeId = readStoreId(c);
+                boolean autoCommit = c.getAutoCommit();
+                c.setAutoCommit(true);
+                try {
+                    applied = MysqlMigrations.migrate(c, Clock.systemUTC(), Duration.ofSeconds(60));
+                    storeId = readStoreId(c);
+                } finally {
+                    c.setAutoCommit(autoCommit);
+                }
             }
             LOG.debug("Opened MySQL store {} at {} ({} migrations applied)", storeId, description, applied.size());
             Sequencer sequencer = new Sequencer(source, poll, gather, description);
@@ -877,7 +883,17 @@ public final class MysqlExecutor implements Executor {
     private <T> T withConnection(String operation, SqlWork<T> work) {
         ensureOpen();
         try (Connection c = dataSource.getConnection()) {
-            return work.run(c);
+            if (c.getAutoCommit()) {
+                return work.run(c);
+            }
+            // A user's data source may hand out connections with auto-commit off; a single
+            // statement would then be rolled back when the connection goes back to the pool.
+            c.setAutoCommit(true);
+            try {
+                return work.run(c);
+            } finally {
+                c.setAutoCommit(false);
+            }
         } catch (SQLException e) {
             ensureOpen();
             throw MysqlErrors.failure(operation, e);

@@ -284,12 +284,20 @@ final class Sequencer implements AutoCloseable {
             // The executor's own pool is at READ COMMITTED already; a data source may not be. The
             // pass's range update on the primary key would take gap locks at REPEATABLE READ.
             int isolation = c.getTransactionIsolation();
+            boolean autoCommit = c.getAutoCommit();
             if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
                 c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+            if (!autoCommit) {
+                // Each pass is one auto-committed statement; left uncommitted it would be lost.
+                c.setAutoCommit(true);
             }
             try {
                 return drain(c);
             } finally {
+                if (!autoCommit) {
+                    c.setAutoCommit(false);
+                }
                 if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
                     c.setTransactionIsolation(isolation);
                 }

@@ -137,6 +137,28 @@ class MysqlExecutorBuilderTest {
     }
 
     @Test
+    void writes_and_positions_are_committed_even_when_the_data_source_hands_out_manual_commit_connections() {
+        String url = TestDatabases.create();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setMaximumPoolSize(3);
+        config.setAutoCommit(false);
+        try (HikariDataSource pool = new HikariDataSource(config)) {
+            try (MysqlExecutor executor =
+                    MysqlExecutor.builder().dataSource(pool).open()) {
+                executor.write(TestDatabases.events("t", "1", 1, 2));
+                assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
+                        .hasSize(2);
+            }
+            try (MysqlExecutor again = MysqlExecutor.open(url)) {
+                assertThat(again.readAggregate("t", "1", 0, 10)).hasSize(2);
+                assertThat(again.read(ReadQuery.all(PageRequest.forward(10))).nodes())
+                        .hasSize(2);
+            }
+        }
+    }
+
+    @Test
     void the_password_of_a_url_never_shows_in_messages() {
         assertThat(MysqlExecutor.redact("jdbc:mariadb://h:3306/db?user=u&password=s3cret&sslMode=trust"))
                 .isEqualTo("jdbc:mariadb://h:3306/db?user=u&password=***&sslMode=trust");

@@ -399,6 +399,7 @@ public final class PostgresExecutor implements Executor {
         config.setMaximumPoolSize(size);
         config.setConnectionTimeout(connectionTimeout.toMillis());
         config.setAutoCommit(true);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
@@ -809,15 +810,26 @@ public final class PostgresExecutor implements Executor {
     private <T> T run(String operation, SqlWork<T> work) {
         ensureOpen();
         try (Connection connection = dataSource.getConnection()) {
-            if (connection.getAutoCommit()) {
+            // The executor's own pool is configured right; asking a connection for its isolation
+            // level costs a round trip in pgjdbc, so only a user's data source is checked.
+            if (ownedPool != null) {
                 return work.run(connection);
             }
-            // A user's data source may hand out connections with auto-commit off.
+            boolean autoCommit = connection.getAutoCommit();
+            int isolation = connection.getTransactionIsolation();
+            if (autoCommit && isolation == Connection.TRANSACTION_READ_COMMITTED) {
+                return work.run(connection);
+            }
+            // A user's data source may hand out connections with auto-commit off, or at a stricter
+            // isolation level, where a unique-key race surfaces as 40001 instead of 23505 and a
+            // conflict would no longer be a ConcurrencyException.
             connection.setAutoCommit(true);
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             try {
                 return work.run(connection);
             } finally {
-                connection.setAutoCommit(false);
+                connection.setTransactionIsolation(isolation);
+                connection.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             if (closed) {

@@ -72,6 +72,46 @@ class PostgresExecutorTest {
     }
 
     @Test
+    void a_conflict_is_a_concurrency_exception_even_from_a_serializable_manual_commit_data_source() throws Exception {
+        String schema = DATABASE.newSchema();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(TestDatabase.URL);
+        config.setMaximumPoolSize(4);
+        config.setAutoCommit(false);
+        config.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        try (HikariDataSource pool = new HikariDataSource(config);
+                PostgresExecutor executor = PostgresExecutor.builder()
+                        .dataSource(pool)
+                        .schema(schema)
+                        .open()) {
+            executor.write(TestDatabase.events("strict", 1, 1));
+            // Many writers race for version 2: exactly one wins, every other one is a conflict.
+            int writers = 8;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+            java.util.List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int w = 0; w < writers; w++) {
+                    outcomes.add(threads.submit(() -> {
+                        start.await();
+                        try {
+                            executor.write(TestDatabase.events("strict", 2, 2));
+                            return "won";
+                        } catch (io.evento.ConcurrencyException e) {
+                            return "conflict";
+                        }
+                    }));
+                }
+            }
+            java.util.List<String> results = new java.util.ArrayList<>();
+            for (var outcome : outcomes) {
+                results.add(outcome.get());
+            }
+            assertThat(results).containsOnly("won", "conflict").containsOnlyOnce("won");
+            assertThat(executor.readAggregate("tck/Account", "strict", 0, 10)).hasSize(2);
+        }
+    }
+
+    @Test
     void a_data_source_given_to_the_builder_stays_open_after_close() throws SQLException {
         String schema = DATABASE.newSchema();
         HikariConfig config = new HikariConfig();
