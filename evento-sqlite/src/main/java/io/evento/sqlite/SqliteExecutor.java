@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -339,7 +340,7 @@ public final class SqliteExecutor implements Executor {
             writerDb = new Statements(connect(file, false, busyMillis), WRITER_STATEMENTS);
             Connection connection = writerDb.connection();
             try (Statement statement = connection.createStatement()) {
-                enableWal(statement, file);
+                enableWal(statement, file, busyMillis);
                 statement.execute("PRAGMA synchronous = " + durability.name());
             }
             List<Migration> applied = migrationRunner(clock).migrate(connection);
@@ -381,8 +382,34 @@ public final class SqliteExecutor implements Executor {
         return config.createConnection("jdbc:sqlite:" + file);
     }
 
-    private static void enableWal(Statement statement, Path file) throws SQLException {
-        // Persistent: once set, the file stays in WAL mode for every later connection.
+    private static void enableWal(Statement statement, Path file, int busyMillis) throws SQLException {
+        // Persistent: once set, the file stays in WAL mode for every later connection. Switching
+        // needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without its busy handler,
+        // while another process or connection opens the same new file: wait for it like the busy
+        // timeout would.
+        long deadline = System.nanoTime() + Duration.ofMillis(busyMillis).toNanos();
+        while (true) {
+            try {
+                switchToWal(statement, file);
+                return;
+            } catch (SQLException e) {
+                int code = SqliteErrors.resultCode(e) & 0xFF;
+                boolean busy = code == SqliteErrors.SQLITE_BUSY || code == SqliteErrors.SQLITE_LOCKED;
+                if (!busy || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(
+                            Duration.ofMillis(1 + ThreadLocalRandom.current().nextInt(10)));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void switchToWal(Statement statement, Path file) throws SQLException {
         try (ResultSet rs = statement.executeQuery("PRAGMA journal_mode = WAL")) {
             String mode = rs.next() ? rs.getString(1) : "unknown";
             if (!"wal".equalsIgnoreCase(mode)) {
