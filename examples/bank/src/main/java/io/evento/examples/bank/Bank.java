@@ -7,7 +7,6 @@ import io.evento.ConcurrencyException;
 import io.evento.Evento;
 import io.evento.Loaded;
 import io.evento.examples.bank.Account.AccountType;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Objects;
@@ -39,32 +38,29 @@ public final class Bank {
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
     private final Evento evento;
-    private final Clock clock;
     private final int maxAttempts;
 
     /**
-     * A bank on the system clock, trying each command up to {@value #DEFAULT_MAX_ATTEMPTS} times.
+     * A bank trying each command up to {@value #DEFAULT_MAX_ATTEMPTS} times.
      *
-     * @param evento an Evento with {@link Account} registered
+     * @param evento an Evento with {@link Account} registered; its clock tells what day it is for
+     *     the daily withdrawal limit, so "today" agrees with the event timestamps
      */
     public Bank(Evento evento) {
-        this(evento, Clock.systemUTC(), DEFAULT_MAX_ATTEMPTS);
+        this(evento, DEFAULT_MAX_ATTEMPTS);
     }
 
     /**
-     * A bank with its own clock and retry bound.
+     * A bank with its own retry bound.
      *
      * @param evento an Evento with {@link Account} registered
-     * @param clock tells what day it is for the daily withdrawal limit; give Evento the same clock,
-     *     since the limit counts events by their timestamps
      * @param maxAttempts how often a command is attempted in total when it meets concurrent commits
      */
-    public Bank(Evento evento, Clock clock, int maxAttempts) {
+    public Bank(Evento evento, int maxAttempts) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
         }
         this.evento = Objects.requireNonNull(evento, "evento");
-        this.clock = Objects.requireNonNull(clock, "clock");
         this.maxAttempts = maxAttempts;
     }
 
@@ -245,7 +241,7 @@ public final class Bank {
     }
 
     private LocalDate today() {
-        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        return LocalDate.ofInstant(evento.clock().instant(), ZoneOffset.UTC);
     }
 
     private static String newTransactionId() {

@@ -34,7 +34,7 @@ class BankTest {
     void openStore() {
         executor = InMemoryExecutor.create();
         evento = Evento.builder(executor).register(Account.class).clock(clock).build();
-        bank = new Bank(evento, clock, Bank.DEFAULT_MAX_ATTEMPTS);
+        bank = new Bank(evento);
     }
 
     @AfterEach

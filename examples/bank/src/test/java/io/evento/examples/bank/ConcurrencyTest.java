@@ -11,7 +11,6 @@ import io.evento.examples.bank.Account.MoneyDeposited;
 import io.evento.examples.bank.BankRuleViolation.Rule;
 import io.evento.memory.InMemoryExecutor;
 import io.evento.spi.Executor;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -75,7 +74,7 @@ class ConcurrencyTest {
 
     @Test
     void a_command_that_loses_a_race_decides_again_on_the_new_state() {
-        Bank bank = new Bank(evento, Clock.systemUTC(), 3);
+        Bank bank = new Bank(evento, 3);
         String id = bank.openAccount("customer-1", "Alice", AccountType.CHECKING, "EUR", 100_00);
         List<Long> balancesSeen = new ArrayList<>();
 
@@ -97,7 +96,7 @@ class ConcurrencyTest {
 
     @Test
     void a_command_gives_up_with_the_concurrency_exception_after_the_last_attempt() {
-        Bank bank = new Bank(evento, Clock.systemUTC(), 3);
+        Bank bank = new Bank(evento, 3);
         String id = bank.openAccount("customer-1", "Alice", AccountType.CHECKING, "EUR", 100_00);
         AtomicInteger attempts = new AtomicInteger();
 
@@ -117,7 +116,7 @@ class ConcurrencyTest {
 
     @Test
     void a_rule_violation_is_never_retried() {
-        Bank bank = new Bank(evento, Clock.systemUTC(), 3);
+        Bank bank = new Bank(evento, 3);
         String id = bank.openAccount("customer-1", "Alice", AccountType.CHECKING, "EUR", 0);
         AtomicInteger attempts = new AtomicInteger();
 
@@ -151,7 +150,7 @@ class ConcurrencyTest {
      * command can lose more than {@code THREADS - 1} times.
      */
     static Bank bankFor(Evento evento) {
-        return new Bank(evento, Clock.systemUTC(), THREADS);
+        return new Bank(evento, THREADS);
     }
 
     enum Outcome {

@@ -24,7 +24,7 @@ class ProjectionsTest {
     void everyKindOfEvent() {
         executor = InMemoryExecutor.create();
         evento = Evento.builder(executor).register(Account.class).clock(clock).build();
-        Bank bank = new Bank(evento, clock, Bank.DEFAULT_MAX_ATTEMPTS);
+        Bank bank = new Bank(evento);
         alice = bank.openAccount("customer-1", "Alice", AccountType.BUSINESS, "EUR", 1_000_00);
         bob = bank.openAccount("customer-2", "Bob", AccountType.SAVINGS, "EUR", 0);
         bank.deposit(alice, 250_00, "invoice 17");
