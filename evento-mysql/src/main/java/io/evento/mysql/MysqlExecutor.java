@@ -588,7 +588,7 @@ public final class MysqlExecutor implements Executor {
             if (!committed) {
                 rollbackQuietly(c);
             }
-            c.setAutoCommit(true);
+            restoreAutoCommit(c);
         }
     }
 
@@ -912,7 +912,7 @@ public final class MysqlExecutor implements Executor {
             if (!committed) {
                 rollbackQuietly(c);
             }
-            c.setAutoCommit(true);
+            restoreAutoCommit(c);
         }
     }
 
@@ -946,6 +946,19 @@ public final class MysqlExecutor implements Executor {
         LocalDateTime end = now.plus(ttl);
         LocalDateTime micros = end.truncatedTo(ChronoUnit.MICROS);
         return micros.equals(end) ? end : micros.plus(1, ChronoUnit.MICROS);
+    }
+
+    /**
+     * Puts a connection back in auto-commit mode after a transaction. A failure here means the
+     * connection broke; it must not hide the failure (or the result) of the transaction itself, and
+     * the pool discards a broken connection anyway.
+     */
+    private static void restoreAutoCommit(Connection c) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            LOG.debug("Restoring auto-commit failed", e);
+        }
     }
 
     private static void rollbackQuietly(Connection c) {

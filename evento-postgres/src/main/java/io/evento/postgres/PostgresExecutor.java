@@ -565,7 +565,7 @@ public final class PostgresExecutor implements Executor {
             rollbackQuietly(c);
             throw e;
         } finally {
-            c.setAutoCommit(true);
+            restoreAutoCommit(c);
         }
     }
 
@@ -842,6 +842,19 @@ public final class PostgresExecutor implements Executor {
     private void ensureOpen() {
         if (closed) {
             throw new StoreException("the PostgreSQL executor is closed (schema " + schema + ")", null, false);
+        }
+    }
+
+    /**
+     * Puts a connection back in auto-commit mode after a transaction. A failure here means the
+     * connection broke; it must not hide the failure (or the result) of the transaction itself, and
+     * the pool discards a broken connection anyway.
+     */
+    private static void restoreAutoCommit(Connection c) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            LOG.debug("Restoring auto-commit failed", e);
         }
     }
 
