@@ -30,7 +30,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -422,7 +424,12 @@ public final class PostgresExecutor implements Executor {
                 connection.setAutoCommit(true);
             }
             try {
-                List<Migration> applied = migrationRunner(schema).migrate(connection);
+                MigrationRunner runner = migrationRunner(schema);
+                // An up-to-date schema is opened without the migration transaction, which writes
+                // (schema creation, advisory lock): that is what lets a hot standby be opened as the
+                // read side of an Rw executor.
+                List<Migration> applied =
+                        isUpToDate(connection, schema, runner) ? List.of() : runner.migrate(connection);
                 String storeId = readStoreId(connection, schema);
                 LOG.debug(
                         "Opened PostgreSQL store {} in schema {} of {} ({} migrations applied)",
@@ -449,6 +456,35 @@ public final class PostgresExecutor implements Executor {
             closeQuietly(ownedPool);
             throw e;
         }
+    }
+
+    /**
+     * Whether every migration of the runner is recorded in the schema's history with its checksum,
+     * read without taking any lock. Anything else (no history, a version missing, a checksum
+     * mismatch) is left to the runner, which applies or reports it under its lock.
+     */
+    private static boolean isUpToDate(Connection connection, String schema, MigrationRunner runner)
+            throws SQLException {
+        Map<Integer, String> recorded = new HashMap<>();
+        try (PreparedStatement exists = connection.prepareStatement(
+                "SELECT to_regclass(quote_ident(?) || '." + SCHEMA_HISTORY_TABLE + "') IS NOT NULL")) {
+            exists.setString(1, schema);
+            try (ResultSet rs = exists.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return false;
+                }
+            }
+        }
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(
+                        "SELECT version, checksum FROM \"" + schema + "\"." + SCHEMA_HISTORY_TABLE)) {
+            while (rs.next()) {
+                recorded.put(rs.getInt(1), rs.getString(2));
+            }
+        }
+        Map<Integer, String> expected = new HashMap<>();
+        runner.migrations().forEach(m -> expected.put(m.version(), m.checksum()));
+        return recorded.equals(expected);
     }
 
     /**

@@ -112,6 +112,30 @@ class PostgresExecutorTest {
     }
 
     @Test
+    void an_up_to_date_schema_opens_read_only_like_a_hot_standby_and_serves_as_the_read_side_of_rw() {
+        String schema = DATABASE.newSchema();
+        String readOnlyUrl = TestDatabase.URL + (TestDatabase.URL.contains("?") ? "&" : "?")
+                + "options=-c%20default_transaction_read_only%3Don";
+        try (PostgresExecutor primary = TestDatabase.open(schema);
+                PostgresExecutor standby = PostgresExecutor.builder()
+                        .jdbcUrl(readOnlyUrl)
+                        .schema(schema)
+                        .maximumPoolSize(2)
+                        .open()) {
+            assertThatThrownBy(() -> standby.write(TestDatabase.events("ro", 1, 1)))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("25006");
+
+            io.evento.composite.Rw rw = io.evento.composite.Rw.of(standby, primary);
+            rw.write(TestDatabase.events("rw", 1, 2));
+            assertThat(rw.readAggregate("tck/Account", "rw", 0, 10)).hasSize(2);
+            assertThat(rw.read(ReadQuery.all(PageRequest.forward(10))).nodes())
+                    .extracting(StoredEvent::aggregatorId)
+                    .containsExactly("rw", "rw");
+        }
+    }
+
+    @Test
     void a_data_source_given_to_the_builder_stays_open_after_close() throws SQLException {
         String schema = DATABASE.newSchema();
         HikariConfig config = new HikariConfig();
