@@ -2,6 +2,8 @@ package io.evento.mysql;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlConditions;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.StoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
@@ -80,19 +82,6 @@ final class EventSql {
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** A statement's text with its parameters, in order (strings and longs). */
-    record Query(String sql, List<Object> parameters) {
-        void bind(PreparedStatement statement) throws SQLException {
-            for (int i = 0; i < parameters.size(); i++) {
-                switch (parameters.get(i)) {
-                    case String s -> statement.setString(i + 1, s);
-                    case Long l -> statement.setLong(i + 1, l);
-                    default -> throw new IllegalStateException("unexpected parameter " + parameters.get(i));
-                }
-            }
-        }
-    }
-
     private EventSql() {}
 
     /**
@@ -104,7 +93,7 @@ final class EventSql {
      * @param bound the cursor's position, exclusive, or {@code null} for the start (end) of the log
      * @param fetch how many rows to fetch
      */
-    static Query page(List<EventFilter> filters, RoutingFilter routing, boolean forward, Long bound, int fetch) {
+    static SqlQuery page(List<EventFilter> filters, RoutingFilter routing, boolean forward, Long bound, int fetch) {
         List<EventFilter> distinct = List.copyOf(new LinkedHashSet<>(filters));
         List<Object> parameters = new ArrayList<>();
         StringBuilder sql = new StringBuilder("SELECT ");
@@ -127,7 +116,7 @@ final class EventSql {
         }
         sql.append(" LIMIT ?");
         parameters.add((long) fetch);
-        return new Query(sql.toString(), List.copyOf(parameters));
+        return new SqlQuery(sql.toString(), List.copyOf(parameters));
     }
 
     /** Appends the index hint, conditions and order of one filter's rows to a {@code FROM evento_event}. */
@@ -139,37 +128,14 @@ final class EventSql {
             boolean forward,
             Long bound) {
         List<String> conditions = new ArrayList<>(5);
-        String index;
-        switch (filter) {
-            case null -> index = routing instanceof RoutingFilter.All ? POSITION_INDEX : ROUTING_INDEX;
-            case EventFilter.ByType t -> {
-                index = TYPE_INDEX;
-                conditions.add("aggregator_type = ?");
-                parameters.add(t.aggregatorType());
-            }
-            case EventFilter.ById i -> {
-                index = AGGREGATE_INDEX;
-                conditions.add("aggregator_type = ?");
-                conditions.add("aggregator_id = ?");
-                parameters.add(i.aggregatorType());
-                parameters.add(i.aggregatorId());
-            }
-            case EventFilter.ByName n -> {
-                index = NAME_INDEX;
-                conditions.add("aggregator_type = ?");
-                conditions.add("name = ?");
-                parameters.add(n.aggregatorType());
-                parameters.add(n.name());
-            }
-        }
-        switch (routing) {
-            case RoutingFilter.All a -> {}
-            case RoutingFilter.None n -> conditions.add("routing_key IS NULL");
-            case RoutingFilter.Key k -> {
-                conditions.add("routing_key = ?");
-                parameters.add(k.key());
-            }
-        }
+        String index = switch (filter) {
+            case null -> routing instanceof RoutingFilter.All ? POSITION_INDEX : ROUTING_INDEX;
+            case EventFilter.ByType t -> TYPE_INDEX;
+            case EventFilter.ById i -> AGGREGATE_INDEX;
+            case EventFilter.ByName n -> NAME_INDEX;
+        };
+        SqlConditions.filter(filter, "", conditions, parameters);
+        SqlConditions.routing(routing, "", conditions, parameters);
         // Both directions exclude the rows not positioned yet (NULL fails every comparison).
         if (forward) {
             conditions.add("position > ?");

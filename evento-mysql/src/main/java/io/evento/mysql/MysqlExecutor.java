@@ -13,6 +13,7 @@ import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
 import io.evento.spi.ReadQuery;
@@ -609,7 +610,7 @@ public final class MysqlExecutor implements Executor {
         ensureOpen();
         PageRequest page = query.page();
         Long bound = page.cursor().map(c -> Cursors.decode(storeId, c, 1)[0]).orElse(null);
-        EventSql.Query sql = EventSql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
+        SqlQuery sql = EventSql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
         if (!sequencer.awaitLocalWrites(Sequencer.READ_BARRIER_TIMEOUT)) {
             ensureOpen();
             LOG.warn(

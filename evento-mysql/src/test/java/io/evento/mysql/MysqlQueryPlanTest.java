@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,7 +41,7 @@ class MysqlQueryPlanTest {
         }
     }
 
-    private record Shape(String description, EventSql.Query query, List<String> indexes) {}
+    private record Shape(String description, SqlQuery query, List<String> indexes) {}
 
     @BeforeAll
     static void populate() {
@@ -174,10 +175,10 @@ class MysqlQueryPlanTest {
     @Test
     void loading_an_aggregate_and_checking_its_version_use_the_aggregate_index_without_a_sort() throws Exception {
         try (Connection c = TestDatabases.connect(url)) {
-            for (EventSql.Query query : List.of(
-                    new EventSql.Query(EventSql.READ_AGGREGATE, List.of("bank/Account", "a-7", 0L, 10L)),
-                    new EventSql.Query(EventSql.LAST_EVENT, List.of("bank/Account", "a-7")),
-                    new EventSql.Query(EventSql.ROUTING_KEY_AT_VERSION, List.of("bank/Account", "a-7", 3L)))) {
+            for (SqlQuery query : List.of(
+                    new SqlQuery(EventSql.READ_AGGREGATE, List.of("bank/Account", "a-7", 0L, 10L)),
+                    new SqlQuery(EventSql.LAST_EVENT, List.of("bank/Account", "a-7")),
+                    new SqlQuery(EventSql.ROUTING_KEY_AT_VERSION, List.of("bank/Account", "a-7", 3L)))) {
                 List<Step> plan = explain(c, query);
 
                 assertThat(plan).as(query.sql()).singleElement().satisfies(step -> {
@@ -208,7 +209,7 @@ class MysqlQueryPlanTest {
     void the_sequencers_update_locks_the_counter_row_and_the_named_rows_by_primary_key_only() throws Exception {
         try (Connection c = TestDatabases.connect(url)) {
             long next = Sequencer.readNext(c);
-            EventSql.Query update = new EventSql.Query(
+            SqlQuery update = new SqlQuery(
                     Sequencer.assignSql(2), List.of(3L, 5L, 9L, 9L, next + 4, 5L, next - 3, 9L, next - 5, next));
             List<Step> plan = explain(c, update);
 
@@ -221,7 +222,7 @@ class MysqlQueryPlanTest {
         }
     }
 
-    private static List<Step> explain(Connection c, EventSql.Query query) throws Exception {
+    private static List<Step> explain(Connection c, SqlQuery query) throws Exception {
         try (PreparedStatement statement = c.prepareStatement("EXPLAIN " + query.sql())) {
             query.bind(statement);
             try (ResultSet rs = statement.executeQuery()) {

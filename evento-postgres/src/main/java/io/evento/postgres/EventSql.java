@@ -2,6 +2,8 @@ package io.evento.postgres;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlConditions;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.StoredEvent;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -87,20 +89,6 @@ final class EventSql {
     /** {@code appends[n]} appends {@code n} rows to an existing aggregate; built on first use. */
     private final AtomicReferenceArray<String> appends = new AtomicReferenceArray<>(MAX_ROWS_PER_INSERT + 1);
 
-    /** A statement's text with its parameters, in order. */
-    record Query(String sql, List<Object> parameters) {
-        void bind(PreparedStatement statement) throws SQLException {
-            for (int i = 0; i < parameters.size(); i++) {
-                switch (parameters.get(i)) {
-                    case String s -> statement.setString(i + 1, s);
-                    case Long l -> statement.setLong(i + 1, l);
-                    case Integer n -> statement.setInt(i + 1, n);
-                    default -> throw new IllegalStateException("unexpected parameter " + parameters.get(i));
-                }
-            }
-        }
-    }
-
     /** A position in the global order: the writing transaction's id, then the row's position. */
     record OrderKey(long txid, long position) {}
 
@@ -133,7 +121,7 @@ final class EventSql {
      * @param bound the cursor's order key, exclusive, or {@code null} for the start (end) of the log
      * @param fetch how many rows to fetch
      */
-    Query page(List<EventFilter> filters, RoutingFilter routing, boolean forward, OrderKey bound, int fetch) {
+    SqlQuery page(List<EventFilter> filters, RoutingFilter routing, boolean forward, OrderKey bound, int fetch) {
         List<EventFilter> distinct = List.copyOf(new LinkedHashSet<>(filters));
         String direction = forward ? " ASC" : " DESC";
         StringBuilder sql = new StringBuilder("SELECT ")
@@ -166,7 +154,7 @@ final class EventSql {
         }
         sql.append(" LIMIT ?");
         parameters.add(fetch);
-        return new Query(sql.toString(), List.copyOf(parameters));
+        return new SqlQuery(sql.toString(), List.copyOf(parameters));
     }
 
     private static void where(
@@ -177,33 +165,8 @@ final class EventSql {
             boolean forward,
             OrderKey bound) {
         List<String> conditions = new ArrayList<>(5);
-        switch (filter) {
-            case null -> {}
-            case EventFilter.ByType t -> {
-                conditions.add("e.aggregator_type = ?");
-                parameters.add(t.aggregatorType());
-            }
-            case EventFilter.ById i -> {
-                conditions.add("e.aggregator_type = ?");
-                conditions.add("e.aggregator_id = ?");
-                parameters.add(i.aggregatorType());
-                parameters.add(i.aggregatorId());
-            }
-            case EventFilter.ByName n -> {
-                conditions.add("e.aggregator_type = ?");
-                conditions.add("e.name = ?");
-                parameters.add(n.aggregatorType());
-                parameters.add(n.name());
-            }
-        }
-        switch (routing) {
-            case RoutingFilter.All a -> {}
-            case RoutingFilter.None n -> conditions.add("e.routing_key IS NULL");
-            case RoutingFilter.Key k -> {
-                conditions.add("e.routing_key = ?");
-                parameters.add(k.key());
-            }
-        }
+        SqlConditions.filter(filter, "e.", conditions, parameters);
+        SqlConditions.routing(routing, "e.", conditions, parameters);
         if (bound != null) {
             conditions.add("(e.txid, e.position) " + (forward ? ">" : "<") + " (CAST(? AS xid8), ?)");
             parameters.add(Long.toString(bound.txid()));

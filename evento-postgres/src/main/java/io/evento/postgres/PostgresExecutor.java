@@ -15,6 +15,7 @@ import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
 import io.evento.spi.ReadQuery;
@@ -611,7 +612,7 @@ public final class PostgresExecutor implements Executor {
         ensureOpen();
         PageRequest page = query.page();
         EventSql.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
-        EventSql.Query q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
+        SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
         List<Edge<StoredEvent>> edges = run("reading events", c -> {
             try (PreparedStatement statement = c.prepareStatement(q.sql())) {
                 planForItsValues(statement);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,7 +89,7 @@ class PostgresQueryPlanTest {
         DATABASE.dropSchemas();
     }
 
-    private record Shape(String description, EventSql.Query query, List<String> expected) {}
+    private record Shape(String description, SqlQuery query, List<String> expected) {}
 
     private static List<Shape> singleFilterShapes() {
         List<Shape> shapes = new ArrayList<>();
@@ -190,7 +191,7 @@ class PostgresQueryPlanTest {
     @Test
     void the_horizon_and_the_cursor_bound_the_index_scan_itself() throws SQLException {
         try (Connection c = TestDatabase.connect()) {
-            EventSql.Query query = executor.sql().page(List.of(), RoutingFilter.ALL, true, middle, 101);
+            SqlQuery query = executor.sql().page(List.of(), RoutingFilter.ALL, true, middle, 101);
 
             List<String> plan = plan(c, query.sql(), query.parameters());
 
@@ -211,7 +212,7 @@ class PostgresQueryPlanTest {
         try (Connection c = TestDatabase.connect()) {
             for (List<EventFilter> filters : combinations) {
                 for (boolean forward : new boolean[] {true, false}) {
-                    EventSql.Query query = executor.sql().page(filters, RoutingFilter.ALL, forward, middle, FETCH);
+                    SqlQuery query = executor.sql().page(filters, RoutingFilter.ALL, forward, middle, FETCH);
                     String description = filters + (forward ? " forward" : " backward");
 
                     List<String> plan = plan(c, query.sql(), query.parameters());
@@ -311,7 +312,7 @@ class PostgresQueryPlanTest {
     private static List<String> plan(Connection c, String sql, List<Object> parameters) throws SQLException {
         List<String> lines = new ArrayList<>();
         try (PreparedStatement statement = c.prepareStatement("EXPLAIN " + sql)) {
-            new EventSql.Query(sql, parameters).bind(statement);
+            new SqlQuery(sql, parameters).bind(statement);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     lines.add(rs.getString(1));

@@ -2,6 +2,8 @@ package io.evento.sqlite;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlConditions;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.StoredEvent;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -65,19 +67,6 @@ final class EventSql {
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** A statement's text with its parameters, in order (strings and longs). */
-    record Query(String sql, List<Object> parameters) {
-        void bind(PreparedStatement statement) throws SQLException {
-            for (int i = 0; i < parameters.size(); i++) {
-                switch (parameters.get(i)) {
-                    case String s -> statement.setString(i + 1, s);
-                    case Long l -> statement.setLong(i + 1, l);
-                    default -> throw new IllegalStateException("unexpected parameter " + parameters.get(i));
-                }
-            }
-        }
-    }
-
     private EventSql() {}
 
     /**
@@ -89,7 +78,7 @@ final class EventSql {
      * @param bound the cursor's position, exclusive, or {@code null} for the start (end) of the log
      * @param fetch how many rows to fetch
      */
-    static Query page(List<EventFilter> filters, RoutingFilter routing, boolean forward, Long bound, int fetch) {
+    static SqlQuery page(List<EventFilter> filters, RoutingFilter routing, boolean forward, Long bound, int fetch) {
         List<EventFilter> distinct = List.copyOf(new LinkedHashSet<>(filters));
         String direction = forward ? " ASC" : " DESC";
         StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM evento_event");
@@ -115,7 +104,7 @@ final class EventSql {
         }
         sql.append(" LIMIT ?");
         parameters.add((long) fetch);
-        return new Query(sql.toString(), List.copyOf(parameters));
+        return new SqlQuery(sql.toString(), List.copyOf(parameters));
     }
 
     private static void where(
@@ -128,33 +117,8 @@ final class EventSql {
         List<String> conditions = new ArrayList<>(4);
         // "+column" is the same value, but no index is chosen for it (see the class comment).
         String noIndex = filter instanceof EventFilter.ById ? "+" : "";
-        switch (filter) {
-            case null -> {}
-            case EventFilter.ByType t -> {
-                conditions.add("aggregator_type = ?");
-                parameters.add(t.aggregatorType());
-            }
-            case EventFilter.ById i -> {
-                conditions.add("aggregator_type = ?");
-                conditions.add("aggregator_id = ?");
-                parameters.add(i.aggregatorType());
-                parameters.add(i.aggregatorId());
-            }
-            case EventFilter.ByName n -> {
-                conditions.add("aggregator_type = ?");
-                conditions.add("name = ?");
-                parameters.add(n.aggregatorType());
-                parameters.add(n.name());
-            }
-        }
-        switch (routing) {
-            case RoutingFilter.All a -> {}
-            case RoutingFilter.None n -> conditions.add(noIndex + "routing_key IS NULL");
-            case RoutingFilter.Key k -> {
-                conditions.add(noIndex + "routing_key = ?");
-                parameters.add(k.key());
-            }
-        }
+        SqlConditions.filter(filter, "", conditions, parameters);
+        SqlConditions.routing(routing, noIndex, conditions, parameters);
         if (bound != null) {
             conditions.add(noIndex + (forward ? "position > ?" : "position < ?"));
             parameters.add(bound);

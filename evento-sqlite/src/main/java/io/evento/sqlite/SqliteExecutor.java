@@ -12,6 +12,7 @@ import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
+import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
 import io.evento.spi.ReadQuery;
@@ -487,7 +488,7 @@ public final class SqliteExecutor implements Executor {
         ensureOpen();
         PageRequest page = query.page();
         Long bound = page.cursor().map(c -> Cursors.decode(storeId, c, 1)[0]).orElse(null);
-        EventSql.Query sql = EventSql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
+        SqlQuery sql = EventSql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
         List<Edge<StoredEvent>> edges = readers.read("reading events", db -> {
             PreparedStatement statement = db.prepare(sql.sql());
             sql.bind(statement);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
+import io.evento.internal.sql.SqlQuery;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,7 +35,7 @@ class SqliteQueryPlanTest {
     @TempDir
     Path dir;
 
-    private record Shape(String description, EventSql.Query query, List<String> expected) {}
+    private record Shape(String description, SqlQuery query, List<String> expected) {}
 
     private static List<Shape> pageShapes() {
         List<Shape> shapes = new ArrayList<>();
@@ -127,13 +128,13 @@ class SqliteQueryPlanTest {
         Path file = dir.resolve("events.db");
         SqliteExecutor.open(file).close();
         try (Connection c = TestStore.connect(file)) {
-            assertThat(plan(c, new EventSql.Query(EventSql.READ_AGGREGATE, List.of("t", "1", 0L, 10L))))
+            assertThat(plan(c, new SqlQuery(EventSql.READ_AGGREGATE, List.of("t", "1", 0L, 10L))))
                     .containsExactly("SEARCH evento_event USING INDEX " + AGGREGATE_INDEX
                             + " (aggregator_type=? AND aggregator_id=? AND version>?)");
-            assertThat(plan(c, new EventSql.Query(EventSql.LAST_EVENT, List.of("t", "1"))))
+            assertThat(plan(c, new SqlQuery(EventSql.LAST_EVENT, List.of("t", "1"))))
                     .containsExactly("SEARCH evento_event USING INDEX " + AGGREGATE_INDEX
                             + " (aggregator_type=? AND aggregator_id=?)");
-            assertThat(plan(c, new EventSql.Query(EventSql.ROUTING_KEY_AT_VERSION, List.of("t", "1", 3L))))
+            assertThat(plan(c, new SqlQuery(EventSql.ROUTING_KEY_AT_VERSION, List.of("t", "1", 3L))))
                     .containsExactly("SEARCH evento_event USING INDEX " + AGGREGATE_INDEX
                             + " (aggregator_type=? AND aggregator_id=? AND version=?)");
         }
@@ -162,7 +163,7 @@ class SqliteQueryPlanTest {
         }
     }
 
-    private static List<String> plan(Connection c, EventSql.Query query) throws Exception {
+    private static List<String> plan(Connection c, SqlQuery query) throws Exception {
         List<String> lines = new ArrayList<>();
         try (PreparedStatement statement = c.prepareStatement("EXPLAIN QUERY PLAN " + query.sql())) {
             query.bind(statement);
