@@ -8,7 +8,7 @@ module io.evento.core {
     requires com.fasterxml.jackson.datatype.jdk8;
     requires com.github.f4b6a3.ulid;
     requires org.slf4j;
-    requires java.sql;
+    requires transitive java.sql;
 
     exports io.evento;
     exports io.evento.spi;

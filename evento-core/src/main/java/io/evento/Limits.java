@@ -19,6 +19,9 @@ public final class Limits {
     /** Maximum number of events in one page of a read. */
     public static final int PAGE_MAX_SIZE = 10_000;
 
+    /** Maximum length of the error stored with a parked event; longer messages are cut by the caller. */
+    public static final int ERROR_MAX_LENGTH = 4_000;
+
     /** Maximum number of events in one commit. */
     public static final int COMMIT_MAX_EVENTS = 10_000;
 

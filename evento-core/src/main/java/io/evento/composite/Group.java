@@ -8,9 +8,11 @@ import io.evento.PageRequest;
 import io.evento.PageRequest.Direction;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -254,13 +256,45 @@ public final class Group implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
-        return members.getFirst().subscriberCursor(key);
+    public Optional<SubscriberState> subscriber(String key) {
+        return members.getFirst().subscriber(key);
     }
 
     @Override
     public void acknowledge(Lease lease, String cursor) {
         members.getFirst().acknowledge(lease, cursor);
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        members.getFirst().resetSubscriber(key, cursor);
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        members.getFirst().pauseSubscriber(key, paused);
+    }
+
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        members.getFirst().park(lease, event);
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        return members.getFirst().parked(key, limit);
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        return members.getFirst().unpark(key, eventId);
+    }
+
+    @Override
+    public Registration onCommit(Runnable listener) {
+        List<Registration> registrations =
+                members.stream().map(m -> m.onCommit(listener)).toList();
+        return () -> registrations.forEach(Registration::close);
     }
 
     @Override

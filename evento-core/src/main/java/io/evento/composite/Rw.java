@@ -3,9 +3,11 @@ package io.evento.composite;
 import io.evento.Page;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,13 +137,45 @@ public final class Rw implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
-        return write.subscriberCursor(key);
+    public Optional<SubscriberState> subscriber(String key) {
+        return write.subscriber(key);
     }
 
     @Override
     public void acknowledge(Lease lease, String cursor) {
         write.acknowledge(lease, cursor);
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        write.resetSubscriber(key, cursor);
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        write.pauseSubscriber(key, paused);
+    }
+
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        write.park(lease, event);
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        return write.parked(key, limit);
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        return write.unpark(key, eventId);
+    }
+
+    @Override
+    public Registration onCommit(Runnable listener) {
+        List<Registration> registrations =
+                List.of(read, write).stream().map(m -> m.onCommit(listener)).toList();
+        return () -> registrations.forEach(Registration::close);
     }
 
     @Override

@@ -8,19 +8,23 @@ import io.evento.Limits;
 import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.StoreException;
+import io.evento.internal.CommitSignal;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,7 +42,20 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class InMemoryExecutor implements Executor {
 
-    private record Subscriber(String workerId, long token, Instant expiresAt, String cursor) {}
+    /** A subscription key's row; {@code workerId} is null when nobody holds or held the lease since a reset. */
+    private record Subscriber(String workerId, long token, Instant expiresAt, String cursor, boolean paused) {
+        static final Subscriber NEW = new Subscriber(null, 0, Instant.EPOCH, null, false);
+
+        Subscriber withLease(String worker, long newToken, Instant expiry) {
+            return new Subscriber(worker, newToken, expiry, cursor, paused);
+        }
+
+        Subscriber withCursor(String newCursor) {
+            return new Subscriber(workerId, token, expiresAt, newCursor, paused);
+        }
+    }
+
+    private record ParkKey(String key, String eventId) {}
 
     private record SnapshotKey(String projection, String type, String id) {}
 
@@ -51,6 +68,8 @@ public final class InMemoryExecutor implements Executor {
     private final Map<AggregateKey, List<StoredEvent>> aggregates = new HashMap<>();
     private final Map<String, Subscriber> subscribers = new HashMap<>();
     private final Map<SnapshotKey, StoredSnapshot> snapshots = new HashMap<>();
+    private final Map<ParkKey, ParkedEvent> parked = new LinkedHashMap<>();
+    private final CommitSignal signal = new CommitSignal();
     private boolean closed;
 
     private InMemoryExecutor(Clock clock) {
@@ -100,6 +119,7 @@ public final class InMemoryExecutor implements Executor {
         } finally {
             lock.writeLock().unlock();
         }
+        signal.fire();
     }
 
     @Override
@@ -180,13 +200,14 @@ public final class InMemoryExecutor implements Executor {
         try {
             ensureOpen();
             Instant now = clock.instant();
-            Subscriber s = subscribers.get(key);
-            if (s != null && !s.workerId().equals(workerId) && s.expiresAt().isAfter(now)) {
+            Subscriber s = subscribers.getOrDefault(key, Subscriber.NEW);
+            boolean mine = workerId.equals(s.workerId());
+            if (s.paused() || (!mine && s.workerId() != null && s.expiresAt().isAfter(now))) {
                 return Optional.empty();
             }
-            long token = s == null ? 1 : s.workerId().equals(workerId) ? s.token() : s.token() + 1;
+            long token = mine ? s.token() : s.token() + 1;
             Instant expiresAt = now.plus(ttl);
-            subscribers.put(key, new Subscriber(workerId, token, expiresAt, s == null ? null : s.cursor()));
+            subscribers.put(key, s.withLease(workerId, token, expiresAt));
             return Optional.of(new Lease(key, workerId, token, expiresAt));
         } finally {
             lock.writeLock().unlock();
@@ -201,7 +222,7 @@ public final class InMemoryExecutor implements Executor {
             Subscriber s = subscribers.get(lease.key());
             if (holds(s, lease, clock.instant())) {
                 // Keep the token so the next owner's token is still larger than any before it.
-                subscribers.put(lease.key(), new Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor()));
+                subscribers.put(lease.key(), s.withLease(s.workerId(), s.token(), Instant.EPOCH));
             }
         } finally {
             lock.writeLock().unlock();
@@ -209,13 +230,20 @@ public final class InMemoryExecutor implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
+    public Optional<SubscriberState> subscriber(String key) {
         Validation.name("key", key);
         lock.readLock().lock();
         try {
             ensureOpen();
             Subscriber s = subscribers.get(key);
-            return s == null ? Optional.empty() : Optional.ofNullable(s.cursor());
+            return Optional.ofNullable(s)
+                    .map(r -> new SubscriberState(
+                            key,
+                            Optional.ofNullable(r.cursor()),
+                            Optional.ofNullable(r.workerId()),
+                            r.token(),
+                            r.expiresAt(),
+                            r.paused()));
         } finally {
             lock.readLock().unlock();
         }
@@ -231,10 +259,91 @@ public final class InMemoryExecutor implements Executor {
             if (!holds(s, lease, clock.instant())) {
                 throw new LeaseLostException(lease.key(), lease.workerId());
             }
-            subscribers.put(lease.key(), new Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor));
+            subscribers.put(lease.key(), s.withCursor(cursor));
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        Validation.name("key", key);
+        cursor.ifPresent(Validation::cursor);
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            Subscriber s = subscribers.getOrDefault(key, Subscriber.NEW);
+            // No holder and a lapsed lease: the next taker, whoever it is, gets token + 1.
+            subscribers.put(key, new Subscriber(null, s.token(), Instant.EPOCH, cursor.orElse(null), s.paused()));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        Validation.name("key", key);
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            Subscriber s = subscribers.getOrDefault(key, Subscriber.NEW);
+            subscribers.put(key, new Subscriber(s.workerId(), s.token(), s.expiresAt(), s.cursor(), paused));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(event, "event");
+        requireSameKey(lease, event);
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            if (!holds(subscribers.get(lease.key()), lease, clock.instant())) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+            // replace() keeps an entry's place in the LinkedHashMap: oldest first stays true.
+            ParkKey k = new ParkKey(event.key(), event.eventId());
+            if (parked.replace(k, event) == null) {
+                parked.put(k, event);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        Validation.name("key", key);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return parked.values().stream()
+                    .filter(p -> p.key().equals(key))
+                    .limit(limit)
+                    .toList();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        ParkKey k = new ParkKey(Validation.name("key", key), Validation.id("eventId", eventId));
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            return parked.remove(k) != null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public Registration onCommit(Runnable listener) {
+        return signal.register(listener);
     }
 
     @Override
@@ -290,9 +399,16 @@ public final class InMemoryExecutor implements Executor {
         return position;
     }
 
+    private static void requireSameKey(Lease lease, ParkedEvent event) {
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
+    }
+
     private static boolean holds(Subscriber s, Lease lease, Instant now) {
         return s != null
-                && s.workerId().equals(lease.workerId())
+                && lease.workerId().equals(s.workerId())
                 && s.token() == lease.token()
                 && s.expiresAt().isAfter(now);
     }

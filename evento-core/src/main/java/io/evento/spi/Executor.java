@@ -77,13 +77,15 @@ public interface Executor extends AutoCloseable {
     Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId);
 
     /**
-     * Takes or extends the lease of a subscription key for {@code ttl}. It succeeds when nobody
-     * holds the key, when the previous lease expired, or when {@code workerId} already holds it.
+     * Takes or extends the lease of a subscription key for {@code ttl}. It succeeds when the key is
+     * not paused and nobody holds it, the previous lease lapsed, or {@code workerId} already holds
+     * it. The token stays the same when the same worker extends or retakes its own lease, and grows
+     * when the lease changes hands or after a {@linkplain #resetSubscriber reset}.
      *
      * @param key the subscription key
      * @param workerId the worker asking
      * @param ttl how long the lease lasts unless renewed
-     * @return the lease, or empty if another worker holds an unexpired lease
+     * @return the lease, or empty if another worker holds an unexpired lease or the key is paused
      */
     Optional<Lease> acquireLease(String key, String workerId, Duration ttl);
 
@@ -101,7 +103,17 @@ public interface Executor extends AutoCloseable {
      * @param key the subscription key
      * @return the cursor, or empty if nothing was acknowledged yet
      */
-    Optional<String> subscriberCursor(String key);
+    default Optional<String> subscriberCursor(String key) {
+        return subscriber(key).flatMap(SubscriberState::cursor);
+    }
+
+    /**
+     * Everything stored about a subscription key.
+     *
+     * @param key the subscription key
+     * @return its state, or empty if the key was never leased, reset or paused
+     */
+    Optional<SubscriberState> subscriber(String key);
 
     /**
      * Moves a subscription's checkpoint, if the lease is still held (same worker, same token, not
@@ -117,6 +129,81 @@ public interface Executor extends AutoCloseable {
      * @throws LeaseLostException if the lease is no longer held; the checkpoint is unchanged
      */
     void acknowledge(Lease lease, String cursor);
+
+    /**
+     * Sets a subscription's checkpoint, whoever holds its lease, and revokes that lease: the holder
+     * can no longer acknowledge or park, and whoever takes the lease next gets a higher token and
+     * starts from the new checkpoint. Creates the key if it is unknown; keeps its paused flag.
+     *
+     * @param key the subscription key
+     * @param cursor the new checkpoint, or empty to start again from the beginning
+     */
+    void resetSubscriber(String key, Optional<String> cursor);
+
+    /**
+     * Pauses or resumes a subscription. While paused, {@link #acquireLease} refuses everyone,
+     * including the current holder, so its worker stops at its next renewal; acknowledging with a
+     * lease still held keeps working. Creates the key if it is unknown.
+     *
+     * @param key the subscription key
+     * @param paused {@code true} to pause, {@code false} to resume
+     */
+    void pauseSubscriber(String key, boolean paused);
+
+    /**
+     * Sets an event aside for a subscription (the dead-letter store), if the lease is still held.
+     * Parking an event that is already parked for the same key replaces its entry.
+     *
+     * @param lease the worker's lease; its key must be the entry's key
+     * @param event the entry
+     * @throws LeaseLostException if the lease is no longer held; nothing is stored
+     */
+    void park(Lease lease, ParkedEvent event);
+
+    /**
+     * The events parked for a subscription, oldest first.
+     *
+     * @param key the subscription key
+     * @param limit the maximum number of entries, from 1 to {@link io.evento.Limits#PAGE_MAX_SIZE}
+     * @return the entries
+     */
+    List<ParkedEvent> parked(String key, int limit);
+
+    /**
+     * Removes a parked event: after a successful retry, or to discard it.
+     *
+     * @param key the subscription key
+     * @param eventId the event's id
+     * @return {@code true} if it was parked
+     */
+    boolean unpark(String key, String eventId);
+
+    /**
+     * A listener registration; closing it stops the calls.
+     */
+    @FunctionalInterface
+    interface Registration extends AutoCloseable {
+        /** Stops calling the listener. Idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Asks to be told when new events may have become readable, so subscribers can wake at once
+     * instead of polling.
+     *
+     * <p>The listener runs on an executor thread, some time after a commit; calls may be coalesced
+     * (one call for many commits) or spurious, and a commit by another process may go unnoticed, so
+     * callers still poll as a fallback. The listener must return quickly and must not call the
+     * executor. The default never calls it: subscribers of such an executor only poll.
+     *
+     * @param listener what to run
+     * @return the registration
+     */
+    default Registration onCommit(Runnable listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        return () -> {};
+    }
 
     /**
      * The snapshot of a projection for one aggregate.

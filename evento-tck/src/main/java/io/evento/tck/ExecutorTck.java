@@ -2262,6 +2262,23 @@ public abstract class ExecutorTck {
     // Leases and subscriber cursors
     // ---------------------------------------------------------------------------------------------
 
+    /** Subscriber state, reset, pause, parked events and commit notifications. */
+    @Nested
+    public class SubscriberStore extends SubscriberStoreScenarios {
+        /** Creates the suite. */
+        public SubscriberStore() {}
+
+        @Override
+        protected Executor store() {
+            return executor;
+        }
+
+        @Override
+        protected Evento evento() {
+            return evento;
+        }
+    }
+
     /** One worker per subscription key: leases with expiry, fencing tokens and checkpoints. */
     @Nested
     public class Leases {
