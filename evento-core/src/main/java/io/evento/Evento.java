@@ -10,14 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The entry point: commits events to aggregates and loads projections, on top of an {@link
@@ -154,6 +160,78 @@ public final class Evento {
      */
     public Page<Event<?>> read(ReadQuery query) {
         return executor.read(query).map(this::decode);
+    }
+
+    /**
+     * Every event matching a query, as a lazy stream: pages of {@code query.page().size()} events are
+     * read one at a time as the stream is consumed, starting after the query's cursor, so memory stays
+     * flat over millions of events. The stream ends at the last event readable when it gets there;
+     * use {@link #tail(ReadQuery)} to keep following the log.
+     *
+     * @param query filters, routing filter, page size and starting cursor; forward only
+     * @return the events in global order
+     * @throws IllegalArgumentException if the page request is backward
+     * @throws EventDecodingException (while consuming) if an event cannot be decoded
+     */
+    public Stream<Event<?>> stream(ReadQuery query) {
+        Objects.requireNonNull(query, "query");
+        if (!query.page().isForward()) {
+            throw new IllegalArgumentException("a stream reads forward; use PageRequest.forward(..)");
+        }
+        Iterator<Event<?>> pages = new Iterator<>() {
+            private Iterator<StoredEvent> page = java.util.Collections.emptyIterator();
+            private Optional<String> cursor = query.page().cursor();
+            private boolean last;
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext() && !last) {
+                    Page<StoredEvent> next = executor.read(new ReadQuery(
+                            query.filters(),
+                            query.routing(),
+                            new PageRequest(
+                                    PageRequest.Direction.FORWARD, query.page().size(), cursor)));
+                    page = next.nodes().iterator();
+                    last = !next.pageInfo().hasNextPage() || next.isEmpty();
+                    cursor = next.pageInfo().endCursor().or(() -> cursor);
+                }
+                return page.hasNext();
+            }
+
+            @Override
+            public Event<?> next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return decode(page.next());
+            }
+        };
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    /**
+     * Follows the log live: the events matching a query after its cursor, then each new one as it
+     * is committed, without a durable checkpoint (use a {@link #subscription(String) subscription}
+     * for that). Close the tail when done.
+     *
+     * @param query filters, routing filter, page size and starting cursor; forward only
+     * @return the tail
+     * @throws IllegalArgumentException if the page request is backward
+     */
+    public EventTail tail(ReadQuery query) {
+        return new EventTail(this, query, Duration.ofSeconds(1));
+    }
+
+    /**
+     * Starts defining a subscription: continuous, checkpointed processing of the log.
+     *
+     * @param key a stable name for the subscription; its checkpoint and lease are stored under it
+     * @return the builder
+     * @see Subscription
+     */
+    public Subscription.Builder subscription(String key) {
+        return new Subscription.Builder(this, key);
     }
 
     /**

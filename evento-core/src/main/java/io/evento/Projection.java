@@ -232,7 +232,7 @@ public final class Projection<S> {
             if (handler.isEmpty()) {
                 if (safetyCheck && !isSkipped(type)) {
                     throw new UnhandledEventException(
-                            key,
+                            "projection '" + key + "'",
                             stored.id(),
                             stored.aggregatorType(),
                             stored.aggregatorId(),

@@ -3,8 +3,9 @@ package io.evento;
 import java.io.Serial;
 
 /**
- * A projection with the safety check on met an event it has no handler for and that it does not
- * explicitly skip. See {@link Projection.Builder#safetyCheck()}.
+ * A projection or subscription with the safety check on met an event it has no handler for and that
+ * it does not explicitly skip. See {@link Projection.Builder#safetyCheck()} and {@link
+ * Subscription.Builder#safetyCheck()}.
  */
 public final class UnhandledEventException extends EventoException {
     @Serial
@@ -16,7 +17,7 @@ public final class UnhandledEventException extends EventoException {
     /**
      * Creates the exception.
      *
-     * @param projection the projection's key
+     * @param consumer what met the event, such as {@code projection 'balance'}
      * @param eventId the unhandled event's id
      * @param aggregatorType its aggregate type
      * @param aggregatorId its aggregate id
@@ -24,13 +25,13 @@ public final class UnhandledEventException extends EventoException {
      * @param eventName its stored name
      */
     public UnhandledEventException(
-            String projection,
+            String consumer,
             String eventId,
             String aggregatorType,
             String aggregatorId,
             int version,
             String eventName) {
-        super("projection '" + projection + "' has no handler for event " + eventId + " (" + aggregatorType + "/"
+        super(consumer + " has no handler for event " + eventId + " (" + aggregatorType + "/"
                 + aggregatorId + " v" + version + ", " + eventName
                 + "); add a handler or skip it explicitly, or turn the safety check off");
         this.eventId = eventId;

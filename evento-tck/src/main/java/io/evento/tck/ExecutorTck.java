@@ -2262,6 +2262,28 @@ public abstract class ExecutorTck {
     // Leases and subscriber cursors
     // ---------------------------------------------------------------------------------------------
 
+    /** Subscriptions: routing, live processing, checkpoints, leases, failures, operations. */
+    @Nested
+    public class Subscriptions extends SubscriptionScenarios {
+        /** Creates the suite. */
+        public Subscriptions() {}
+
+        @Override
+        protected Executor store() {
+            return executor;
+        }
+
+        @Override
+        protected Evento evento() {
+            return evento;
+        }
+
+        @Override
+        protected HeldWrite hold(Executor store, List<StoredEvent> events) {
+            return holdWrite(store, events);
+        }
+    }
+
     /** Subscriber state, reset, pause, parked events and commit notifications. */
     @Nested
     public class SubscriberStore extends SubscriberStoreScenarios {
@@ -3175,7 +3197,7 @@ public abstract class ExecutorTck {
     }
 
     /** An event written straight through the SPI, with valid metadata and a whole-ms timestamp. */
-    private static StoredEvent stored(
+    static StoredEvent stored(
             String type, String id, int version, String name, Optional<String> routingKey, byte[] data) {
         return new StoredEvent(
                 newEventId(),
@@ -3194,7 +3216,7 @@ public abstract class ExecutorTck {
     }
 
     /** A new random ULID: 48 bits of milliseconds and 80 random bits, in Crockford base32. */
-    private static String newEventId() {
+    static String newEventId() {
         char[] chars = new char[26];
         long time = System.currentTimeMillis();
         for (int i = 9; i >= 0; i--) {
