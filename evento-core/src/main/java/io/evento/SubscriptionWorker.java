@@ -118,7 +118,10 @@ final class SubscriptionWorker {
                     storeBackoff = min(storeBackoff.multipliedBy(2), sub.maxBackoff.plus(sub.pollInterval));
                 }
             }
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
+            // A bug or a crash of the store: stop this subscription, not the whole application.
+            handle.fail(e);
+        } catch (Error e) {
             handle.fail(e);
             throw e;
         } finally {
@@ -658,7 +661,16 @@ final class SubscriptionWorker {
                 break;
             }
         }
-        String clean = text.toString().replace('\0', '?');
+        // Stores keep text as UTF-8: NULs and unpaired surrogates cannot be stored faithfully.
+        StringBuilder cleaned = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c)
+                    ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+                    : !Character.isLowSurrogate(c) || (i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
+            cleaned.append(c == '\0' || !paired ? '?' : c);
+        }
+        String clean = cleaned.toString();
         if (clean.length() <= Limits.ERROR_MAX_LENGTH) {
             return clean;
         }

@@ -9,16 +9,19 @@ import io.evento.Limits;
 import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.StoreException;
+import io.evento.internal.CommitSignal;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.SqlQuery;
-import io.evento.spi.Executor;
+import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -140,25 +144,49 @@ import org.slf4j.LoggerFactory;
  * release brings, holding a named lock ({@code GET_LOCK}) so that processes starting together take
  * turns; applied versions are recorded with their checksums in {@code evento_schema_history}, and a
  * changed or unknown migration is refused with a {@link StoreException}. The tables are {@code
- * evento_event}, {@code evento_sequence}, {@code evento_subscriber}, {@code evento_snapshot} and
- * {@code evento_meta}. The scripts are plain SQL in {@value #MIGRATIONS_LOCATION} of this jar, named
- * like Flyway's versioned migrations, and idempotent. Ids, names and keys are stored as UTF-8 in
- * {@code VARBINARY} columns, compared byte for byte: exact and case-sensitive, and {@code "a"} and
- * {@code "a "} are different keys (they are not under MySQL's {@code PAD SPACE} collations such as
- * {@code utf8mb4_bin}).
+ * evento_event}, {@code evento_sequence}, {@code evento_subscriber}, {@code evento_parked} (the
+ * dead-letter store), {@code evento_snapshot} and {@code evento_meta}. The scripts are plain SQL in
+ * {@value #MIGRATIONS_LOCATION} of this jar, named like Flyway's versioned migrations, and
+ * idempotent. Ids, names and keys are stored as UTF-8 in {@code VARBINARY} columns, compared byte
+ * for byte: exact and case-sensitive, and {@code "a"} and {@code "a "} are different keys (they are
+ * not under MySQL's {@code PAD SPACE} collations such as {@code utf8mb4_bin}). The one exception
+ * is the error of a parked event, text that people read: a {@code utf8mb4} column, which keeps any
+ * character exactly.
  *
  * <h2>Leases and errors</h2>
  *
  * <p>Subscription leases expire by the database's clock ({@code UTC_TIMESTAMP(6)}), so processes
  * with skewed clocks still agree; acknowledging checks owner, token and expiry in one conditional
- * update. Database failures are {@link StoreException}s, transient for lost or refused connections,
+ * update, and parking an event runs the same check as an update of the subscriber row in the
+ * transaction that stores the entry. A lease is taken under a lock of the subscriber row, where the
+ * paused flag is judged too; a reset revokes the lease by clearing its owner, so whoever takes it
+ * next gets a larger token. A parked entry's time is stored to the microsecond.
+ *
+ * <p>Database failures are {@link StoreException}s, transient for lost or refused connections,
  * lock wait timeouts and deadlocks (classified by SQLSTATE and vendor code). A conflicting write is
  * a {@link ConcurrencyException}, detected by the unique key {@code (aggregator_type,
  * aggregator_id, version)} (vendor code 1062). After {@link #close()} every call throws a {@link
  * StoreException}. Instances are thread-safe; every method blocks and may be called from virtual
  * threads.
+ *
+ * <h2>Sharing a transaction</h2>
+ *
+ * <p>As a {@link JdbcExecutor}, the executor runs an application's work in a transaction on one of
+ * its connections ({@link #inTransaction}), at {@code READ COMMITTED}, in which a subscription's
+ * checkpoint can be moved ({@link #acknowledge(Connection, Lease, String)}) or an event parked
+ * ({@link #park(Connection, Lease, ParkedEvent)}): a read model kept in the same database is then
+ * updated exactly once. The lease check locks the subscriber row until the transaction ends, so a
+ * reset or a takeover waits for it, and the checkpoint commits only with a lease still held. Keep
+ * such transactions short: a worker renewing its lease waits for the same lock.
+ *
+ * <h2>Commit notifications</h2>
+ *
+ * <p>{@link #onCommit} listeners hear of this process only: the commits of writes through this
+ * executor, at once, and the passes of its sequencer that positioned events. MySQL and MariaDB have
+ * no portable way to notify another connection, so subscribers of other processes learn of new
+ * events by polling, or when their own executor's sequencer happens to position them.
  */
-public final class MysqlExecutor implements Executor {
+public final class MysqlExecutor implements JdbcExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(MysqlExecutor.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -167,6 +195,8 @@ public final class MysqlExecutor implements Executor {
 
     private static final LocalDateTime LATEST = LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_000);
     private static final LocalDateTime EXPIRED = LocalDateTime.of(1970, 1, 1, 0, 0);
+    private static final Instant EARLIEST_INSTANT = Instant.parse("1000-01-01T00:00:00Z");
+    private static final Instant LATEST_INSTANT = LATEST.toInstant(ZoneOffset.UTC);
     private static final String NOW = "COALESCE(?, UTC_TIMESTAMP(6))";
     private static final int KNOWN_AGGREGATES = 100_000;
     private static final Pattern SECRET = Pattern.compile("(?i)(password|pwd)=[^&;]*");
@@ -174,7 +204,7 @@ public final class MysqlExecutor implements Executor {
     private static final String ENSURE_SUBSCRIBER = "INSERT INTO evento_subscriber"
             + " (subscription_key, worker_id, token, expires_at, checkpoint, updates, updated_at)"
             + " VALUES (?, '', 0, ?, NULL, 0, " + NOW + ") ON DUPLICATE KEY UPDATE subscription_key = subscription_key";
-    private static final String LOCK_SUBSCRIBER = "SELECT worker_id, token, expires_at, UTC_TIMESTAMP(6)"
+    private static final String LOCK_SUBSCRIBER = "SELECT worker_id, token, expires_at, UTC_TIMESTAMP(6), paused"
             + " FROM evento_subscriber WHERE subscription_key = ? FOR UPDATE";
     private static final String UPDATE_LEASE = "UPDATE evento_subscriber SET worker_id = ?, token = ?, expires_at = ?,"
             + " updates = updates + 1, updated_at = " + NOW + " WHERE subscription_key = ?";
@@ -184,8 +214,33 @@ public final class MysqlExecutor implements Executor {
     private static final String ACKNOWLEDGE = "UPDATE evento_subscriber SET checkpoint = ?, updates = updates + 1,"
             + " updated_at = " + NOW + " WHERE subscription_key = ? AND worker_id = ? AND token = ? AND expires_at > "
             + NOW;
-    private static final String SELECT_CHECKPOINT =
-            "SELECT checkpoint FROM evento_subscriber WHERE subscription_key = ?";
+    private static final String SELECT_SUBSCRIBER = "SELECT checkpoint, worker_id, token, expires_at, paused"
+            + " FROM evento_subscriber WHERE subscription_key = ?";
+    // A reset revokes the lease: no owner (the '' sentinel, which no worker id equals), expired,
+    // token kept, so whoever takes the lease next is a new owner and gets token + 1.
+    private static final String RESET_SUBSCRIBER = "INSERT INTO evento_subscriber"
+            + " (subscription_key, worker_id, token, expires_at, checkpoint, updates, updated_at, paused)"
+            + " VALUES (?, '', 0, ?, ?, 0, " + NOW + ", FALSE) ON DUPLICATE KEY UPDATE worker_id = '',"
+            + " expires_at = VALUES(expires_at), checkpoint = VALUES(checkpoint), updates = updates + 1,"
+            + " updated_at = VALUES(updated_at)";
+    private static final String PAUSE_SUBSCRIBER = "INSERT INTO evento_subscriber"
+            + " (subscription_key, worker_id, token, expires_at, checkpoint, updates, updated_at, paused)"
+            + " VALUES (?, '', 0, ?, NULL, 0, " + NOW + ", ?) ON DUPLICATE KEY UPDATE paused = VALUES(paused),"
+            + " updates = updates + 1, updated_at = VALUES(updated_at)";
+    // The lease check of a park: the same condition as an acknowledgement, and like it an update, so
+    // that it locks the subscriber row until the transaction ends and a reset cannot slip in between
+    // the check and the commit.
+    private static final String FENCE = "UPDATE evento_subscriber SET updates = updates + 1, updated_at = " + NOW
+            + " WHERE subscription_key = ? AND worker_id = ? AND token = ? AND expires_at > " + NOW;
+    // Parking again updates the row in place: its seq, and so its place in the list, stays.
+    private static final String UPSERT_PARKED = "INSERT INTO evento_parked (subscription_key, event_id,"
+            + " aggregator_type, aggregator_id, version, error, attempts, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON DUPLICATE KEY UPDATE aggregator_type = VALUES(aggregator_type),"
+            + " aggregator_id = VALUES(aggregator_id), version = VALUES(version), error = VALUES(error),"
+            + " attempts = VALUES(attempts), parked_at = VALUES(parked_at)";
+    static final String SELECT_PARKED = "SELECT event_id, aggregator_type, aggregator_id, version, error,"
+            + " attempts, parked_at FROM evento_parked WHERE subscription_key = ? ORDER BY seq LIMIT ?";
+    static final String DELETE_PARKED = "DELETE FROM evento_parked WHERE subscription_key = ? AND event_id = ?";
     private static final String SELECT_SNAPSHOT = "SELECT revision, version, data, timestamp FROM evento_snapshot"
             + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
     private static final String UPSERT_SNAPSHOT = "INSERT INTO evento_snapshot"
@@ -199,6 +254,7 @@ public final class MysqlExecutor implements Executor {
     private final String storeId;
     private final Clock clock;
     private final Sequencer sequencer;
+    private final CommitSignal signal;
     private final KnownAggregates known = new KnownAggregates(KNOWN_AGGREGATES);
     private volatile boolean closed;
 
@@ -208,13 +264,15 @@ public final class MysqlExecutor implements Executor {
             String description,
             String storeId,
             Clock clock,
-            Sequencer sequencer) {
+            Sequencer sequencer,
+            CommitSignal signal) {
         this.dataSource = dataSource;
         this.ownPool = ownPool;
         this.description = description;
         this.storeId = storeId;
         this.clock = clock;
         this.sequencer = sequencer;
+        this.signal = signal;
     }
 
     /**
@@ -247,6 +305,9 @@ public final class MysqlExecutor implements Executor {
      *         .maximumPoolSize(16)
      *         .open();
      * }</pre>
+     *
+     * <p>Whatever the settings, {@link MysqlExecutor#onCommit} listeners hear of this process's
+     * commits only; subscribers in other processes find new events by polling.
      */
     public static final class Builder {
         /** The pool size unless set. */
@@ -300,8 +361,9 @@ public final class MysqlExecutor implements Executor {
         }
 
         /**
-         * The database, by a data source the application manages (and closes). Its connections must
-         * be in auto-commit mode when handed out, as pools do by default.
+         * The database, by a data source the application manages (and closes). Its connections may
+         * come in auto-commit mode, as pools do by default, or not: each call sets the mode and
+         * isolation level it needs and puts back what it found.
          *
          * @param dataSource the data source
          * @return this builder
@@ -470,8 +532,15 @@ public final class MysqlExecutor implements Executor {
                 }
             }
             LOG.debug("Opened MySQL store {} at {} ({} migrations applied)", storeId, description, applied.size());
-            Sequencer sequencer = new Sequencer(source, poll, gather, description);
-            MysqlExecutor executor = new MysqlExecutor(source, pool, description, storeId, b.clock, sequencer);
+            CommitSignal signal = new CommitSignal();
+            // After a pass, the events of other executors on the database may have become readable
+            // too; a local write fires the signal itself, at its commit.
+            Sequencer sequencer = new Sequencer(source, poll, gather, description, () -> {
+                if (signal.hasListeners()) {
+                    signal.fire();
+                }
+            });
+            MysqlExecutor executor = new MysqlExecutor(source, pool, description, storeId, b.clock, sequencer, signal);
             sequencer.start();
             return executor;
         } catch (SQLException e) {
@@ -542,7 +611,9 @@ public final class MysqlExecutor implements Executor {
             return key;
         });
         known.record(type, id, commitEnd, routingKey);
+        // Count the write before waking anyone: a woken reader's read then waits for its position.
         sequencer.committed();
+        signal.fire();
     }
 
     /**
@@ -701,11 +772,12 @@ public final class MysqlExecutor implements Executor {
                 setNow(ensure, 3, clockNow);
                 ensure.executeUpdate();
             }
-            return inTransaction(c, () -> {
+            return inOwnTransaction(c, () -> {
                 String owner;
                 long token;
                 LocalDateTime expiresAt;
                 LocalDateTime now;
+                boolean paused;
                 try (PreparedStatement select = c.prepareStatement(LOCK_SUBSCRIBER)) {
                     select.setString(1, key);
                     try (ResultSet rs = select.executeQuery()) {
@@ -716,10 +788,12 @@ public final class MysqlExecutor implements Executor {
                         token = rs.getLong(2);
                         expiresAt = rs.getObject(3, LocalDateTime.class);
                         now = clockNow != null ? clockNow : rs.getObject(4, LocalDateTime.class);
+                        paused = rs.getBoolean(5);
                     }
                 }
                 boolean mine = owner.equals(workerId);
-                if (!mine && expiresAt.isAfter(now)) {
+                // Judged under the row lock, so a pause that commits first stops even a renewal.
+                if (paused || (!mine && expiresAt.isAfter(now))) {
                     return Optional.<Lease>empty();
                 }
                 // The token grows whenever the lease changes hands, so a former owner is fenced off.
@@ -758,13 +832,23 @@ public final class MysqlExecutor implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
+    public Optional<SubscriberState> subscriber(String key) {
         Validation.name("key", key);
-        return withConnection("reading the checkpoint of subscription " + key, c -> {
-            try (PreparedStatement select = c.prepareStatement(SELECT_CHECKPOINT)) {
+        return withConnection("reading the state of subscription " + key, c -> {
+            try (PreparedStatement select = c.prepareStatement(SELECT_SUBSCRIBER)) {
                 select.setString(1, key);
                 try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(EventSql.text(rs, 1)) : Optional.<String>empty();
+                    if (!rs.next()) {
+                        return Optional.<SubscriberState>empty();
+                    }
+                    String worker = EventSql.text(rs, 2);
+                    return Optional.of(new SubscriberState(
+                            key,
+                            Optional.ofNullable(EventSql.text(rs, 1)),
+                            worker.isEmpty() ? Optional.<String>empty() : Optional.of(worker),
+                            rs.getLong(3),
+                            rs.getObject(4, LocalDateTime.class).toInstant(ZoneOffset.UTC),
+                            rs.getBoolean(5)));
                 }
             }
         });
@@ -775,23 +859,249 @@ public final class MysqlExecutor implements Executor {
         Objects.requireNonNull(lease, "lease");
         Validation.cursor(cursor);
         withConnection("acknowledging subscription " + lease.key(), c -> {
-            LocalDateTime now = clockNow();
-            // One conditional update checks owner, token and expiry: a worker that lost its lease
-            // matches no row. Every update changes "updates", so the row count is the same whether
-            // the driver reports found or changed rows.
-            try (PreparedStatement acknowledge = c.prepareStatement(ACKNOWLEDGE)) {
-                acknowledge.setString(1, cursor);
-                setNow(acknowledge, 2, now);
-                acknowledge.setString(3, lease.key());
-                acknowledge.setString(4, lease.workerId());
-                acknowledge.setLong(5, lease.token());
-                setNow(acknowledge, 6, now);
-                if (acknowledge.executeUpdate() == 0) {
-                    throw new LeaseLostException(lease.key(), lease.workerId());
+            acknowledgeOn(c, lease, cursor);
+            return null;
+        });
+    }
+
+    @Override
+    public void acknowledge(Connection transaction, Lease lease, String cursor) {
+        Objects.requireNonNull(lease, "lease");
+        Validation.cursor(cursor);
+        onTransaction("acknowledging subscription " + lease.key(), transaction, () -> {
+            acknowledgeOn(transaction, lease, cursor);
+            return null;
+        });
+    }
+
+    /** The acknowledgement, on a connection in auto-commit mode or inside a transaction. */
+    private void acknowledgeOn(Connection c, Lease lease, String cursor) throws SQLException {
+        LocalDateTime now = clockNow();
+        // One conditional update checks owner, token and expiry: a worker that lost its lease
+        // matches no row. Every update changes "updates", so the row count is the same whether
+        // the driver reports found or changed rows. Inside a transaction, the update keeps the row
+        // locked until the end, so the checkpoint commits only with the lease still held.
+        try (PreparedStatement acknowledge = c.prepareStatement(ACKNOWLEDGE)) {
+            acknowledge.setString(1, cursor);
+            setNow(acknowledge, 2, now);
+            acknowledge.setString(3, lease.key());
+            acknowledge.setString(4, lease.workerId());
+            acknowledge.setLong(5, lease.token());
+            setNow(acknowledge, 6, now);
+            if (acknowledge.executeUpdate() == 0) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+        }
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        Validation.name("key", key);
+        Objects.requireNonNull(cursor, "cursor");
+        cursor.ifPresent(Validation::cursor);
+        withConnection("resetting subscription " + key, c -> {
+            try (PreparedStatement reset = c.prepareStatement(RESET_SUBSCRIBER)) {
+                reset.setString(1, key);
+                reset.setObject(2, EXPIRED);
+                if (cursor.isPresent()) {
+                    reset.setString(3, cursor.get());
+                } else {
+                    reset.setNull(3, Types.VARBINARY);
                 }
+                setNow(reset, 4, clockNow());
+                reset.executeUpdate();
             }
             return null;
         });
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        Validation.name("key", key);
+        withConnection((paused ? "pausing" : "resuming") + " subscription " + key, c -> {
+            try (PreparedStatement pause = c.prepareStatement(PAUSE_SUBSCRIBER)) {
+                pause.setString(1, key);
+                pause.setObject(2, EXPIRED);
+                setNow(pause, 3, clockNow());
+                pause.setBoolean(4, paused);
+                pause.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        LocalDateTime parkedAt = checkPark(lease, event);
+        withConnection("parking event " + event.eventId() + " of subscription " + lease.key(), c -> {
+            inOwnTransaction(c, () -> {
+                parkOn(c, lease, event, parkedAt);
+                return null;
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public void park(Connection transaction, Lease lease, ParkedEvent event) {
+        LocalDateTime parkedAt = checkPark(lease, event);
+        onTransaction("parking event " + event.eventId() + " of subscription " + lease.key(), transaction, () -> {
+            parkOn(transaction, lease, event, parkedAt);
+            return null;
+        });
+    }
+
+    /** Validates a park before touching the database; returns the entry's time as stored. */
+    private static LocalDateTime checkPark(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(event, "event");
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
+        Instant at = event.parkedAt();
+        if (at.isBefore(EARLIEST_INSTANT) || at.isAfter(LATEST_INSTANT)) {
+            throw new IllegalArgumentException("parkedAt must be between " + EARLIEST_INSTANT + " and " + LATEST_INSTANT
+                    + " (the range of a DATETIME), was " + at);
+        }
+        // DATETIME(6) keeps microseconds; MySQL would round the rest and MariaDB cut it, so cut it here.
+        return LocalDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    }
+
+    /** The park: the lease check, then the upsert, on a connection inside a transaction. */
+    private void parkOn(Connection c, Lease lease, ParkedEvent event, LocalDateTime parkedAt) throws SQLException {
+        LocalDateTime now = clockNow();
+        try (PreparedStatement fence = c.prepareStatement(FENCE)) {
+            setNow(fence, 1, now);
+            fence.setString(2, lease.key());
+            fence.setString(3, lease.workerId());
+            fence.setLong(4, lease.token());
+            setNow(fence, 5, now);
+            if (fence.executeUpdate() == 0) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+        }
+        try (PreparedStatement upsert = c.prepareStatement(UPSERT_PARKED)) {
+            upsert.setString(1, event.key());
+            upsert.setString(2, event.eventId());
+            upsert.setString(3, event.aggregatorType());
+            upsert.setString(4, event.aggregatorId());
+            upsert.setInt(5, event.version());
+            upsert.setString(6, event.error());
+            upsert.setInt(7, event.attempts());
+            upsert.setObject(8, parkedAt);
+            upsert.executeUpdate();
+        }
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        Validation.name("key", key);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return withConnection("listing the parked events of subscription " + key, c -> {
+            try (PreparedStatement select = c.prepareStatement(SELECT_PARKED)) {
+                select.setString(1, key);
+                select.setInt(2, limit);
+                List<ParkedEvent> entries = new ArrayList<>(Math.min(limit, 256));
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        entries.add(new ParkedEvent(
+                                key,
+                                EventSql.text(rs, 1),
+                                EventSql.text(rs, 2),
+                                EventSql.text(rs, 3),
+                                rs.getInt(4),
+                                rs.getString(5),
+                                rs.getInt(6),
+                                rs.getObject(7, LocalDateTime.class).toInstant(ZoneOffset.UTC)));
+                    }
+                }
+                return List.copyOf(entries);
+            }
+        });
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return withConnection("unparking event " + eventId + " of subscription " + key, c -> {
+            try (PreparedStatement delete = c.prepareStatement(DELETE_PARKED)) {
+                delete.setString(1, key);
+                delete.setString(2, eventId);
+                return delete.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /**
+     * Calls {@code listener} after each commit of a write through this executor, on the writing
+     * thread, and after each pass of its sequencer that positioned events, on the sequencer's
+     * thread. Only this process is told: commits of other processes are noticed when this
+     * executor's sequencer happens to position them, and otherwise by polling.
+     */
+    @Override
+    public Registration onCommit(Runnable listener) {
+        return signal.register(listener);
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a connection of the executor's data source, at {@code
+     * READ COMMITTED}, the level of every transaction of the executor. The connection's auto-commit
+     * mode and isolation level are put back before it returns to the pool, whatever they were.
+     */
+    @Override
+    public <T> T inTransaction(Work<T> work) {
+        Objects.requireNonNull(work, "work");
+        ensureOpen();
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
+            try {
+                if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                }
+                if (autoCommit) {
+                    c.setAutoCommit(false);
+                }
+                boolean committed = false;
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    committed = true;
+                    return result;
+                } finally {
+                    if (!committed) {
+                        rollbackQuietly(c);
+                    }
+                }
+            } finally {
+                restore(c, autoCommit, isolation);
+            }
+        } catch (SQLException e) {
+            ensureOpen();
+            throw MysqlErrors.failure("a transaction on " + description, e);
+        }
+    }
+
+    /**
+     * Runs statements on an application's transaction, translating SQL failures. A connection in
+     * auto-commit mode is refused: each statement would commit on its own, and a checkpoint could
+     * move without the work it belongs to.
+     */
+    private <T> T onTransaction(String operation, Connection transaction, TransactionWork<T> work) {
+        Objects.requireNonNull(transaction, "transaction");
+        ensureOpen();
+        try {
+            if (transaction.getAutoCommit()) {
+                throw new IllegalArgumentException(
+                        "the connection is in auto-commit mode; pass the connection of a transaction begun by"
+                                + " inTransaction");
+            }
+            return work.run();
+        } catch (SQLException e) {
+            throw MysqlErrors.failure(operation, e);
+        }
     }
 
     @Override
@@ -901,7 +1211,11 @@ public final class MysqlExecutor implements Executor {
         }
     }
 
-    private static <T> T inTransaction(Connection c, TransactionWork<T> work) throws SQLException {
+    /**
+     * A transaction of the executor's own on a connection of {@link #withConnection}, which is in
+     * auto-commit mode and is put back in it.
+     */
+    private static <T> T inOwnTransaction(Connection c, TransactionWork<T> work) throws SQLException {
         c.setAutoCommit(false);
         boolean committed = false;
         try {
@@ -959,6 +1273,23 @@ public final class MysqlExecutor implements Executor {
             c.setAutoCommit(true);
         } catch (SQLException e) {
             LOG.debug("Restoring auto-commit failed", e);
+        }
+    }
+
+    /**
+     * Puts back a connection's auto-commit mode and isolation level after {@link #inTransaction}.
+     * Like {@link #restoreAutoCommit}, a failure must not hide the transaction's outcome.
+     */
+    private static void restore(Connection c, boolean autoCommit, int isolation) {
+        try {
+            if (c.getAutoCommit() != autoCommit) {
+                c.setAutoCommit(autoCommit);
+            }
+            if (c.getTransactionIsolation() != isolation) {
+                c.setTransactionIsolation(isolation);
+            }
+        } catch (SQLException e) {
+            LOG.debug("Restoring the connection's settings failed", e);
         }
     }
 

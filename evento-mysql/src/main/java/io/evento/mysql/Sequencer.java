@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * reader is waiting, so that each pass gathers more events.
  *
  * <p>Readers of this process wait for the writes of this process: {@link #committed()} counts
- * them, and a drain that started after the count was read covers them all.
+ * them, and a drain that started after the count was read covers them all. Events of other
+ * executors become readable only once some pass positions them, so after every drain that
+ * positioned rows the thread calls the executor back, which wakes its commit listeners.
  */
 final class Sequencer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
@@ -96,6 +98,7 @@ final class Sequencer implements AutoCloseable {
     private final long pollNanos;
     private final long gatherNanos;
     private final String name;
+    private final Runnable onPositioned;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final Condition progress = lock.newCondition();
@@ -118,11 +121,18 @@ final class Sequencer implements AutoCloseable {
     private volatile long passes;
     private volatile long positioned;
 
-    Sequencer(DataSource dataSource, Duration pollInterval, Duration gather, String name) {
+    /**
+     * A sequencer that is not started yet.
+     *
+     * @param onPositioned run on the sequencer's thread after a drain that positioned rows; must be
+     *     quick and must not throw
+     */
+    Sequencer(DataSource dataSource, Duration pollInterval, Duration gather, String name, Runnable onPositioned) {
         this.dataSource = dataSource;
         this.pollNanos = pollInterval.toNanos();
         this.gatherNanos = gather.toNanos();
         this.name = name;
+        this.onPositioned = onPositioned;
         this.thread = Thread.ofVirtual()
                 .name("evento-mysql-sequencer-" + THREADS.incrementAndGet())
                 .unstarted(this::run);
@@ -236,6 +246,7 @@ final class Sequencer implements AutoCloseable {
                     lock.unlock();
                 }
                 lastPassNanos = System.nanoTime();
+                long positionedBefore = positioned;
                 Drain drain = drainOnce();
                 lock.lock();
                 try {
@@ -247,6 +258,10 @@ final class Sequencer implements AutoCloseable {
                     progress.signalAll();
                 } finally {
                     lock.unlock();
+                }
+                if (positioned != positionedBefore) {
+                    // Outside the lock, so that listeners never hold up readers waiting for progress.
+                    onPositioned.run();
                 }
                 if (last) {
                     return;

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.evento.LeaseLostException;
 import io.evento.PageRequest;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The executor does not depend on how the driver counts rows: MariaDB Connector/J reports the rows
  * an update <em>found</em> unless {@code useAffectedRows=true}, when it reports the rows it
  * <em>changed</em>, so an update that writes a value a row already has counts 0. Every fenced
- * update changes its row, and the sequencer's update changes every row it matches.
+ * update changes its row (parking an event again with the same fields too, as its lease check is
+ * such an update), and the sequencer's update changes every row it matches.
  */
 class MysqlDriverSettingsTest {
     @AfterAll
@@ -40,8 +44,14 @@ class MysqlDriverSettingsTest {
 
             executor.acknowledge(lease, cursor);
             executor.acknowledge(lease, cursor);
+            StoredEvent first = executor.readAggregate("t", "1", 0, 1).getFirst();
+            ParkedEvent entry =
+                    new ParkedEvent("sub", first.id(), "t", "1", 1, "failed", 2, Instant.parse("2024-01-01T00:00:00Z"));
+            executor.park(lease, entry);
+            executor.park(lease, entry);
 
             assertThat(executor.subscriberCursor("sub")).contains(cursor);
+            assertThat(executor.parked("sub", 10)).containsExactly(entry);
             assertThat(executor.acquireLease("sub", "w1", Duration.ofMinutes(1)))
                     .hasValueSatisfying(again -> assertThat(again.token()).isEqualTo(lease.token()));
             executor.releaseLease(lease);

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evento.StoreException;
 import io.evento.internal.sql.Migration;
+import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlScript;
+import io.evento.spi.SubscriberState;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -157,8 +161,12 @@ class MysqlMigrationTest {
                 .hasMessageContaining("feedbeef");
         assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event"))
                 .isEqualTo(1);
-        assertThat(TestDatabases.column(url, "SELECT checksum FROM evento_schema_history"))
-                .containsExactly("feedbeef");
+        List<Object> expected = new ArrayList<>(MysqlMigrations.migrations().stream()
+                .map(m -> (Object) m.checksum())
+                .toList());
+        expected.set(0, "feedbeef");
+        assertThat(TestDatabases.column(url, "SELECT checksum FROM evento_schema_history ORDER BY version"))
+                .containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -193,6 +201,41 @@ class MysqlMigrationTest {
         }
         assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_schema_history"))
                 .isEqualTo(MysqlMigrations.FILES.size());
+    }
+
+    @Test
+    void a_version_1_store_is_upgraded_keeping_its_subscribers_checkpoints_and_leases() throws Exception {
+        String url = TestDatabases.create();
+        try (Connection c = TestDatabases.connect(url)) {
+            new MigrationRunner(
+                            MysqlMigrations.HISTORY_TABLE,
+                            List.of("START TRANSACTION"),
+                            List.of(MysqlMigrations.migrations().getFirst()),
+                            Clock.systemUTC())
+                    .migrate(c);
+        }
+        TestDatabases.execute(
+                url,
+                "INSERT INTO evento_subscriber (subscription_key, worker_id, token, expires_at, checkpoint,"
+                        + " updates, updated_at) VALUES ('old', 'w1', 4, '9999-01-01 00:00:00', 'cursor-1', 3,"
+                        + " UTC_TIMESTAMP(6))");
+
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            SubscriberState old = executor.subscriber("old").orElseThrow();
+            assertThat(old.paused()).isFalse();
+            assertThat(old.workerId()).contains("w1");
+            assertThat(old.token()).isEqualTo(4);
+            assertThat(old.cursor()).contains("cursor-1");
+            assertThat(executor.acquireLease("old", "w1", Duration.ofMinutes(1)))
+                    .hasValueSatisfying(lease -> assertThat(lease.token()).isEqualTo(4));
+            assertThat(executor.acquireLease("old", "w2", Duration.ofMinutes(1)))
+                    .isEmpty();
+            assertThat(executor.parked("old", 10)).isEmpty();
+        }
+        assertThat(TestDatabases.column(url, "SELECT version FROM evento_schema_history ORDER BY version"))
+                .containsExactlyElementsOf(MysqlMigrations.migrations().stream()
+                        .map(m -> (Object) m.version())
+                        .toList());
     }
 
     @Test

@@ -222,6 +222,34 @@ class MysqlQueryPlanTest {
         }
     }
 
+    @Test
+    void parked_events_are_listed_from_their_keys_index_in_parking_order_and_removed_by_unique_key() throws Exception {
+        StringBuilder insert = new StringBuilder("INSERT INTO evento_parked (subscription_key, event_id,"
+                + " aggregator_type, aggregator_id, version, error, attempts, parked_at) VALUES ");
+        for (int i = 0; i < 200; i++) {
+            insert.append(i == 0 ? "" : ", ")
+                    .append("('key-")
+                    .append(i % 4)
+                    .append("', 'event-")
+                    .append(i)
+                    .append("', 'bank/Account', 'a-1', 1, 'failed', 1, UTC_TIMESTAMP(6))");
+        }
+        TestDatabases.execute(url, insert.toString(), "ANALYZE TABLE evento_parked");
+        try (Connection c = TestDatabases.connect(url)) {
+            List<Step> list = explain(c, new SqlQuery(MysqlExecutor.SELECT_PARKED, List.of("key-1", 10L)));
+            List<Step> delete = explain(c, new SqlQuery(MysqlExecutor.DELETE_PARKED, List.of("key-1", "event-5")));
+
+            assertThat(list).as(list.toString()).singleElement().satisfies(step -> {
+                assertThat(step.key()).isEqualTo("evento_parked_key_seq");
+                assertThat(step.sorts()).isFalse();
+            });
+            assertThat(delete).as(delete.toString()).singleElement().satisfies(step -> {
+                assertThat(step.key()).isEqualTo("evento_parked_key_event");
+                assertThat(step.type()).isIn("const", "range", "eq_ref");
+            });
+        }
+    }
+
     private static List<Step> explain(Connection c, SqlQuery query) throws Exception {
         try (PreparedStatement statement = c.prepareStatement("EXPLAIN " + query.sql())) {
             query.bind(statement);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.evento.Edge;
 import io.evento.Event;
 import io.evento.EventFilter;
+import io.evento.EventTail;
 import io.evento.Evento;
 import io.evento.InvalidCursorException;
 import io.evento.PageRequest;
@@ -33,6 +34,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -667,6 +670,104 @@ public abstract class SubscriptionScenarios {
         assertThat(seen.ids()).doesNotHaveDuplicates().doesNotContainAnyElementsOf(rolledBack);
         assertThat(seen.ids()).containsExactlyElementsOf(globalOrder());
         assertThat(seen.ids()).hasSize(expected);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Streams and tails
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void a_stream_pages_lazily_through_the_whole_log_from_any_cursor() {
+        seedDeposits(23);
+        evento().create().event(new Owner.Created("not an account")).commit();
+        List<String> order = globalOrder();
+
+        List<String> all = evento().stream(ReadQuery.of(PageRequest.forward(7), EventFilter.type(Account.class)))
+                .map(Event::id)
+                .toList();
+        List<String> fromCursor = evento().stream(
+                        ReadQuery.of(PageRequest.forward(4, cursorOf(14)), EventFilter.type(Account.class)))
+                .map(Event::id)
+                .toList();
+        List<String> firstThree = evento().stream(ReadQuery.all(PageRequest.forward(2)))
+                .limit(3)
+                .map(Event::id)
+                .toList();
+
+        assertThat(all).containsExactlyElementsOf(order);
+        assertThat(fromCursor).containsExactlyElementsOf(order.subList(15, 23));
+        assertThat(firstThree).containsExactlyElementsOf(order.subList(0, 3));
+        assertThatThrownBy(() -> evento().stream(ReadQuery.all(PageRequest.backward(5))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void a_tail_returns_the_existing_events_then_new_commits_and_can_resume_from_its_cursor() throws Exception {
+        seedDeposits(3);
+        List<String> seen = new ArrayList<>();
+        String resumeAt;
+        try (EventTail tail = evento().tail(ReadQuery.of(PageRequest.forward(2), EventFilter.type(Account.class)))) {
+            for (int i = 0; i < 3; i++) {
+                seen.add(tail.next().id());
+            }
+            assertThat(tail.poll(Duration.ofMillis(20))).as("nothing new yet").isEmpty();
+            Thread writer = Thread.ofVirtual().start(() -> seedDeposits(2));
+            seen.add(tail.next().id());
+            seen.add(tail.next().id());
+            writer.join();
+            resumeAt = tail.cursor().orElseThrow();
+        }
+        assertThat(seen).containsExactlyElementsOf(globalOrder());
+
+        seedDeposits(1);
+        try (EventTail resumed = evento().tail(ReadQuery.all(PageRequest.forward(10, resumeAt)))) {
+            assertThat(resumed.poll(PATIENCE).orElseThrow().id())
+                    .isEqualTo(globalOrder().getLast());
+        }
+    }
+
+    @Test
+    void closing_a_tail_from_another_thread_ends_a_blocked_next() throws Exception {
+        EventTail tail = evento().tail(ReadQuery.all(PageRequest.forward(10)));
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        CountDownLatch waiting = new CountDownLatch(1);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                waiting.countDown();
+                tail.next();
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        waiting.await();
+
+        tail.close();
+
+        assertThat(reader.join(PATIENCE)).isTrue();
+        assertThat(thrown.get()).isInstanceOf(NoSuchElementException.class);
+        assertThat(tail.hasNext()).isFalse();
+    }
+
+    @Test
+    void the_connection_of_a_context_is_only_for_transactional_subscriptions() {
+        seedDeposits(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+
+        evento().subscription("plain")
+                .on(Account.class, (e, c) -> {
+                    try {
+                        c.connection();
+                    } catch (IllegalStateException expected) {
+                        thrown.set(expected);
+                    }
+                    assertThat(c.key()).isEqualTo("plain");
+                    assertThat(c.attempt()).isEqualTo(1);
+                    assertThat(c.executor()).isSameAs(store());
+                    assertThat(c.evento()).isSameAs(evento());
+                })
+                .execute();
+
+        assertThat(thrown.get()).hasMessageContaining("transactional()");
     }
 
     // ---------------------------------------------------------------------------------------------
