@@ -16,13 +16,16 @@ import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlQuery;
-import io.evento.spi.Executor;
+import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,12 +33,14 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -71,21 +76,47 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Subscription leases expire by the database's clock, which every worker shares whatever
  * machine it runs on; acknowledging is one conditional update (same worker, same token, not
- * expired), so a worker that lost its lease can never move the checkpoint.
+ * expired), so a worker that lost its lease can never move the checkpoint. Parking an event in the
+ * dead-letter store is fenced the same way, in one statement. Resetting a subscription clears its
+ * lease holder, so the holder's lease matches no row any more and the next lease gets a new token.
+ *
+ * <h2>Transactions shared with the application</h2>
+ *
+ * <p>{@link #inTransaction} runs the application's work in a transaction on one of the executor's
+ * connections, and {@link #acknowledge(Connection, Lease, String)} moves a checkpoint in it: a read
+ * model kept in the same database is then updated exactly once per event. The checkpoint's row
+ * stays locked until that transaction ends, so a reset made meanwhile waits for it and wins.
+ *
+ * <h2>Waking subscribers</h2>
+ *
+ * <p>{@link #onCommit} listeners run right after each commit of this executor, and after commits of
+ * other executors on the same schema, in this process or another, through {@code LISTEN} / {@code
+ * NOTIFY} on the channel {@code evento_<schema>} (shortened, with a checksum, when that exceeds
+ * PostgreSQL's 63-byte limit). Commits never notify inside their own transaction
+ * (PostgreSQL serialises the commits of notifying transactions): a background thread sends one
+ * {@code pg_notify} for any number of commits made while the previous one was in flight, so a commit
+ * costs no extra round trip. The first write starts that thread; the first listener starts a thread
+ * that listens, stopped when the last registration is closed. Both are daemon threads, stopped by
+ * {@link #close()}. A notification can be missed (while the listening connection is being
+ * reopened, for example), so subscribers still poll, less often.
  *
  * <h2>Connections</h2>
  *
  * <p>Given a {@linkplain Builder#jdbcUrl(String) JDBC URL}, the executor creates a HikariCP pool of
  * at most {@linkplain Builder#maximumPoolSize(int) maximumPoolSize} connections, and closes it on
- * {@link #close()}. Given a {@linkplain Builder#dataSource(DataSource) data source}, it borrows
- * connections from it and leaves closing it to the caller. Connections must reach a PostgreSQL 13
+ * {@link #close()}; the two wake-up threads open a connection each from the same URL, outside the
+ * pool. Given a {@linkplain Builder#dataSource(DataSource) data source}, it borrows connections from
+ * it and leaves closing it to the caller; while {@linkplain #onCommit commit listeners} are
+ * registered, one of its connections is held by the listening thread, and each notification
+ * borrows one briefly. Connections must reach a PostgreSQL 13
  * or newer server ({@code xid8} and {@code pg_current_xact_id()}).
  *
  * <h2>Schema and migrations</h2>
  *
  * <p>All tables live in one {@linkplain Builder#schema(String) schema}, {@code public} unless set:
- * {@code evento_event}, {@code evento_subscriber}, {@code evento_snapshot}, {@code evento_meta} and
- * the migration history {@code evento_schema_history}. Opening creates the schema if it is missing
+ * {@code evento_event}, {@code evento_subscriber}, {@code evento_parked} (the dead-letter store),
+ * {@code evento_snapshot}, {@code evento_meta} and the migration history {@code
+ * evento_schema_history}. Opening creates the schema if it is missing
  * and applies pending migrations, in one transaction holding an advisory lock (so processes may
  * start at the same moment); a migration that changed after it was applied, or a schema migrated by
  * a newer release, is refused with a {@link StoreException}.
@@ -108,14 +139,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe; every method blocks and may be called from virtual threads.
  */
-public final class PostgresExecutor implements Executor {
+public final class PostgresExecutor implements JdbcExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresExecutor.class);
 
     /** The class-path folder holding the migration scripts. */
     public static final String MIGRATIONS_LOCATION = "db/evento/postgres";
 
     /** The migration scripts in {@link #MIGRATIONS_LOCATION}, in version order. */
-    static final List<String> MIGRATION_FILES = List.of("V1__create_event_store.sql");
+    static final List<String> MIGRATION_FILES =
+            List.of("V1__create_event_store.sql", "V2__subscriber_control_and_parked_events.sql");
 
     /** The table recording the applied migrations. */
     static final String SCHEMA_HISTORY_TABLE = "evento_schema_history";
@@ -136,40 +168,81 @@ public final class PostgresExecutor implements Executor {
     private final String schema;
     private final String storeId;
     private final EventSql sql;
+    private final CommitNotifications notifications;
     private final String acquireLease;
     private final String releaseLease;
     private final String acknowledge;
-    private final String selectCursor;
+    private final String selectSubscriber;
+    private final String resetSubscriber;
+    private final String pauseSubscriber;
+    private final String park;
+    private final String selectParked;
+    private final String unpark;
     private final String selectSnapshot;
     private final String upsertSnapshot;
     private volatile boolean closed;
 
-    private PostgresExecutor(DataSource dataSource, HikariDataSource ownedPool, String schema, String storeId) {
+    private PostgresExecutor(
+            DataSource dataSource, HikariDataSource ownedPool, String jdbcUrl, String schema, String storeId) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.schema = schema;
         this.storeId = storeId;
         this.sql = new EventSql(schema);
+        this.notifications = new CommitNotifications(
+                schema, jdbcUrl != null ? new DriverConnections(jdbcUrl) : new BorrowedConnections(dataSource));
         String subscriber = "\"" + schema + "\".evento_subscriber";
+        String parked = "\"" + schema + "\".evento_parked";
         String snapshot = "\"" + schema + "\".evento_snapshot";
         // One statement decides and records: a new key gets token 1; the holder keeps its token;
-        // another worker takes an expired lease with the next token; an unexpired lease of another
-        // worker is left alone and nothing is returned.
+        // another worker takes an expired or revoked lease with the next token; an unexpired lease
+        // of another worker, or a paused key, is left alone and nothing is returned. After a reset
+        // worker_id is NULL, and NULL = anything is never true: even the previous holder counts as
+        // another worker and gets the next token.
         this.acquireLease =
                 "INSERT INTO " + subscriber + " AS s (key, worker_id, token, expires_at, cursor, updated_at)"
                         + " VALUES (?, ?, 1, clock_timestamp() + ? * interval '1 microsecond', NULL, clock_timestamp())"
                         + " ON CONFLICT (key) DO UPDATE SET"
                         + " token = CASE WHEN s.worker_id = EXCLUDED.worker_id THEN s.token ELSE s.token + 1 END,"
                         + " worker_id = EXCLUDED.worker_id, expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at"
-                        + " WHERE s.worker_id = EXCLUDED.worker_id OR s.expires_at <= EXCLUDED.updated_at"
+                        + " WHERE NOT s.paused AND (s.worker_id = EXCLUDED.worker_id OR s.expires_at <= EXCLUDED.updated_at)"
                         + " RETURNING token, expires_at";
         // Releasing expires the lease but keeps owner and token, so the next owner's token is
         // larger than any before it.
         this.releaseLease = "UPDATE " + subscriber + " SET expires_at = 'epoch', updated_at = clock_timestamp()"
                 + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
+        // The update locks the row until the transaction ends, so in a transaction of
+        // inTransaction a concurrent reset waits for it and then overrides its checkpoint.
         this.acknowledge = "UPDATE " + subscriber + " SET cursor = ?, updated_at = clock_timestamp()"
                 + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
-        this.selectCursor = "SELECT cursor FROM " + subscriber + " WHERE key = ?";
+        this.selectSubscriber =
+                "SELECT cursor, worker_id, token, expires_at, paused FROM " + subscriber + " WHERE key = ?";
+        // A new key starts with token 0, so whoever takes it first gets token 1, as from
+        // acquireLease. The token is kept, and worker_id cleared, so that the next taker's token is
+        // larger than that of the revoked lease.
+        this.resetSubscriber = "INSERT INTO " + subscriber
+                + " AS s (key, worker_id, token, expires_at, cursor, updated_at)"
+                + " VALUES (?, NULL, 0, 'epoch', ?, clock_timestamp())"
+                + " ON CONFLICT (key) DO UPDATE SET worker_id = NULL, expires_at = 'epoch',"
+                + " cursor = EXCLUDED.cursor, updated_at = EXCLUDED.updated_at";
+        this.pauseSubscriber = "INSERT INTO " + subscriber
+                + " AS s (key, worker_id, token, expires_at, cursor, updated_at, paused)"
+                + " VALUES (?, NULL, 0, 'epoch', NULL, clock_timestamp(), ?)"
+                + " ON CONFLICT (key) DO UPDATE SET paused = EXCLUDED.paused, updated_at = EXCLUDED.updated_at";
+        // Fenced like acknowledge, in one statement: the entry is written only if the lease row
+        // matches. FOR SHARE makes a concurrent reset or takeover wait for this transaction (and
+        // re-checks the row if one committed meanwhile), as acknowledge's row lock does.
+        this.park = "WITH holder AS (SELECT 1 FROM " + subscriber
+                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp() FOR SHARE)"
+                + " INSERT INTO " + parked
+                + " AS p (key, event_id, aggregator_type, aggregator_id, version, error, attempts, parked_at)"
+                + " SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM holder"
+                + " ON CONFLICT (key, event_id) DO UPDATE SET aggregator_type = EXCLUDED.aggregator_type,"
+                + " aggregator_id = EXCLUDED.aggregator_id, version = EXCLUDED.version, error = EXCLUDED.error,"
+                + " attempts = EXCLUDED.attempts, parked_at = EXCLUDED.parked_at";
+        this.selectParked = "SELECT event_id, aggregator_type, aggregator_id, version, error, attempts, parked_at"
+                + " FROM " + parked + " WHERE key = ? ORDER BY seq LIMIT ?";
+        this.unpark = "DELETE FROM " + parked + " WHERE key = ? AND event_id = ?";
         this.selectSnapshot = "SELECT revision, version, data, timestamp_micros FROM " + snapshot
                 + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
         this.upsertSnapshot = "INSERT INTO " + snapshot
@@ -263,7 +336,9 @@ public final class PostgresExecutor implements Executor {
         /**
          * Borrow connections from this data source, for example the application's own pool. The
          * executor does not close it. Its connections are used in auto-commit mode: one handed out
-         * with auto-commit off is switched on for the call and back off afterwards.
+         * with auto-commit off is switched on for the call and back off afterwards. While {@link
+         * PostgresExecutor#onCommit commit listeners} are registered, one connection is held for
+         * listening to other processes' commits: size the pool for it.
          *
          * @param dataSource a data source of PostgreSQL connections
          * @return this builder
@@ -368,14 +443,14 @@ public final class PostgresExecutor implements Executor {
             }
             String s = schema == null ? DEFAULT_SCHEMA : schema;
             if (dataSource != null) {
-                return PostgresExecutor.open(dataSource, null, s, "data source " + dataSource);
+                return PostgresExecutor.open(dataSource, null, null, s, "data source " + dataSource);
             }
             HikariDataSource pool = createPool(
                     jdbcUrl,
                     s,
                     maximumPoolSize == 0 ? DEFAULT_MAXIMUM_POOL_SIZE : maximumPoolSize,
                     connectionTimeout == null ? DEFAULT_CONNECTION_TIMEOUT : connectionTimeout);
-            return PostgresExecutor.open(pool, pool, s, redact(jdbcUrl));
+            return PostgresExecutor.open(pool, pool, jdbcUrl, s, redact(jdbcUrl));
         }
 
         private void requireNoConnectionSetting() {
@@ -418,7 +493,7 @@ public final class PostgresExecutor implements Executor {
     }
 
     private static PostgresExecutor open(
-            DataSource dataSource, HikariDataSource ownedPool, String schema, String from) {
+            DataSource dataSource, HikariDataSource ownedPool, String jdbcUrl, String schema, String from) {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             if (!autoCommit) {
@@ -438,7 +513,7 @@ public final class PostgresExecutor implements Executor {
                         schema,
                         from,
                         applied.size());
-                return new PostgresExecutor(dataSource, ownedPool, schema, storeId);
+                return new PostgresExecutor(dataSource, ownedPool, jdbcUrl, schema, storeId);
             } finally {
                 if (!autoCommit) {
                     connection.setAutoCommit(false);
@@ -560,6 +635,9 @@ public final class PostgresExecutor implements Executor {
             }
             return null;
         });
+        // After run() returned: the transaction committed and the connection is back in the pool,
+        // so listeners that read at once find the events and a free connection.
+        notifications.committed();
     }
 
     /**
@@ -737,13 +815,22 @@ public final class PostgresExecutor implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
+    public Optional<SubscriberState> subscriber(String key) {
         Validation.name("key", key);
-        return run("reading the checkpoint of subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(selectCursor)) {
+        return run("reading the state of subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(selectSubscriber)) {
                 statement.setString(1, key);
                 try (ResultSet rs = statement.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                    if (!rs.next()) {
+                        return Optional.<SubscriberState>empty();
+                    }
+                    return Optional.of(new SubscriberState(
+                            key,
+                            Optional.ofNullable(rs.getString(1)),
+                            Optional.ofNullable(rs.getString(2)),
+                            rs.getLong(3),
+                            rs.getObject(4, OffsetDateTime.class).toInstant(),
+                            rs.getBoolean(5)));
                 }
             }
         });
@@ -754,17 +841,236 @@ public final class PostgresExecutor implements Executor {
         Validation.cursor(cursor);
         Objects.requireNonNull(lease, "lease");
         run("acknowledging subscription " + lease.key(), c -> {
-            try (PreparedStatement statement = c.prepareStatement(acknowledge)) {
-                statement.setString(1, cursor);
-                statement.setString(2, lease.key());
-                statement.setString(3, lease.workerId());
-                statement.setLong(4, lease.token());
-                if (statement.executeUpdate() == 0) {
-                    throw new LeaseLostException(lease.key(), lease.workerId());
-                }
+            acknowledgeOn(c, lease, cursor);
+            return null;
+        });
+    }
+
+    @Override
+    public void acknowledge(Connection transaction, Lease lease, String cursor) {
+        Objects.requireNonNull(transaction, "transaction");
+        Validation.cursor(cursor);
+        Objects.requireNonNull(lease, "lease");
+        onTransaction("acknowledging subscription " + lease.key(), transaction, c -> {
+            acknowledgeOn(c, lease, cursor);
+            return null;
+        });
+    }
+
+    private void acknowledgeOn(Connection c, Lease lease, String cursor) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(acknowledge)) {
+            statement.setString(1, cursor);
+            statement.setString(2, lease.key());
+            statement.setString(3, lease.workerId());
+            statement.setLong(4, lease.token());
+            if (statement.executeUpdate() == 0) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+        }
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        Validation.name("key", key);
+        Objects.requireNonNull(cursor, "cursor");
+        cursor.ifPresent(Validation::cursor);
+        run("resetting subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(resetSubscriber)) {
+                statement.setString(1, key);
+                statement.setString(2, cursor.orElse(null));
+                statement.executeUpdate();
                 return null;
             }
         });
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        Validation.name("key", key);
+        run((paused ? "pausing" : "resuming") + " subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(pauseSubscriber)) {
+                statement.setString(1, key);
+                statement.setBoolean(2, paused);
+                statement.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code parkedAt} is stored to the microsecond, PostgreSQL's {@code timestamptz} precision.
+     */
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        requireParkable(lease, event);
+        run("parking event " + event.eventId() + " of subscription " + event.key(), c -> {
+            parkOn(c, lease, event);
+            return null;
+        });
+    }
+
+    @Override
+    public void park(Connection transaction, Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(transaction, "transaction");
+        requireParkable(lease, event);
+        onTransaction("parking event " + event.eventId() + " of subscription " + event.key(), transaction, c -> {
+            parkOn(c, lease, event);
+            return null;
+        });
+    }
+
+    private static void requireParkable(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(event, "event");
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
+    }
+
+    private void parkOn(Connection c, Lease lease, ParkedEvent event) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(park)) {
+            statement.setString(1, lease.key());
+            statement.setString(2, lease.workerId());
+            statement.setLong(3, lease.token());
+            statement.setString(4, event.key());
+            statement.setString(5, event.eventId());
+            statement.setString(6, event.aggregatorType());
+            statement.setString(7, event.aggregatorId());
+            statement.setInt(8, event.version());
+            statement.setString(9, event.error());
+            statement.setInt(10, event.attempts());
+            statement.setObject(11, OffsetDateTime.ofInstant(event.parkedAt(), ZoneOffset.UTC));
+            if (statement.executeUpdate() == 0) {
+                throw new LeaseLostException(lease.key(), lease.workerId());
+            }
+        }
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        Validation.name("key", key);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return run("listing the parked events of subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(selectParked)) {
+                statement.setString(1, key);
+                statement.setInt(2, limit);
+                List<ParkedEvent> entries = new ArrayList<>(Math.min(limit, 256));
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        entries.add(new ParkedEvent(
+                                key,
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getInt(4),
+                                rs.getString(5),
+                                rs.getInt(6),
+                                rs.getObject(7, OffsetDateTime.class).toInstant()));
+                    }
+                }
+                return List.copyOf(entries);
+            }
+        });
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return run("unparking event " + eventId + " of subscription " + key, c -> {
+            try (PreparedStatement statement = c.prepareStatement(unpark)) {
+                statement.setString(1, key);
+                statement.setString(2, eventId);
+                return statement.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Listeners are called after every commit of this executor, on the committing thread, and
+     * after commits of other executors on the same schema (in this process or another), on a
+     * listener thread: see the class comment for how.
+     */
+    @Override
+    public Registration onCommit(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        ensureOpen();
+        return notifications.register(listener);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The transaction runs on a connection of the executor's pool (or data source), at READ
+     * COMMITTED, whatever the connection's own settings; its auto-commit mode and isolation level
+     * are restored before it is given back.
+     */
+    @Override
+    public <T> T inTransaction(Work<T> work) {
+        Objects.requireNonNull(work, "work");
+        ensureOpen();
+        try (Connection connection = dataSource.getConnection()) {
+            // The executor's own pool hands out auto-commit READ COMMITTED connections; asking a
+            // connection for its settings costs round trips in pgjdbc, so only a user's is asked.
+            boolean autoCommit = ownedPool != null || connection.getAutoCommit();
+            int isolation =
+                    ownedPool != null ? Connection.TRANSACTION_READ_COMMITTED : connection.getTransactionIsolation();
+            // The isolation level can only change outside a transaction: before auto-commit goes off.
+            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+            if (autoCommit) {
+                connection.setAutoCommit(false);
+            }
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            } finally {
+                restore(connection, autoCommit, isolation);
+            }
+        } catch (SQLException e) {
+            if (closed) {
+                throw new StoreException("the PostgreSQL executor is closed", e, false);
+            }
+            throw PostgresErrors.failure("running a transaction", e);
+        }
+    }
+
+    /** Runs work on the caller's transaction, translating database failures as {@link #run} does. */
+    private <T> T onTransaction(String operation, Connection transaction, SqlWork<T> work) {
+        ensureOpen();
+        try {
+            return work.run(transaction);
+        } catch (SQLException e) {
+            throw PostgresErrors.failure(operation, e);
+        }
+    }
+
+    /**
+     * Puts a connection back as it was handed out: a failure means it broke, and must not hide the
+     * outcome of the transaction; the pool discards a broken connection anyway.
+     */
+    private static void restore(Connection connection, boolean autoCommit, int isolation) {
+        try {
+            // Back in auto-commit first: the isolation level cannot change inside a transaction.
+            if (autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                connection.setTransactionIsolation(isolation);
+            }
+        } catch (SQLException e) {
+            LOG.debug("Restoring a connection after a transaction failed", e);
+        }
     }
 
     @Override
@@ -813,8 +1119,10 @@ public final class PostgresExecutor implements Executor {
     }
 
     /**
-     * Closes the connection pool created from a JDBC URL (a data source given to the builder is
-     * left open). Later calls throw a {@link StoreException}. Closing again does nothing.
+     * Stops the wake-up threads, waiting for them (a notification still due is sent first), and
+     * closes their connections and the connection pool created from a JDBC URL (a data source given
+     * to the builder is left open). Later calls throw a {@link StoreException}. Closing again does
+     * nothing.
      */
     @Override
     public void close() {
@@ -822,6 +1130,8 @@ public final class PostgresExecutor implements Executor {
             return;
         }
         closed = true;
+        // The threads first: the notifier may still announce a last commit on its own connection.
+        notifications.close();
         closeQuietly(ownedPool);
     }
 
@@ -833,6 +1143,11 @@ public final class PostgresExecutor implements Executor {
     /** The store id, part of every cursor of this store. */
     String storeId() {
         return storeId;
+    }
+
+    /** The wake-up machinery, for tests to see its threads and connections. */
+    CommitNotifications notifications() {
+        return notifications;
     }
 
     /** The SQL of this store's event table. */
@@ -900,6 +1215,83 @@ public final class PostgresExecutor implements Executor {
             c.rollback();
         } catch (SQLException e) {
             LOG.debug("Rolling back a failed write failed too", e);
+        }
+    }
+
+    /** Rolls back after {@code failure}; a failing rollback is recorded on it rather than hiding it. */
+    private static void rollbackQuietly(Connection c, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Connections of the notification threads for a store opened from a JDBC URL: opened apart from
+     * the pool, so that the listener's long wait never takes a connection from writers. The URL's
+     * own settings win over the defaults set here.
+     */
+    private static final class DriverConnections implements CommitNotifications.Connections {
+        private final String jdbcUrl;
+
+        DriverConnections(String jdbcUrl) {
+            this.jdbcUrl = jdbcUrl;
+        }
+
+        @Override
+        public CommitNotifications.Session open() throws SQLException {
+            Properties defaults = new Properties();
+            // Shows what the connections are in pg_stat_activity.
+            defaults.setProperty("ApplicationName", "evento-postgres notifications");
+            // A server that stops answering must not hold a thread for ever: the notifier would stop
+            // announcing commits, and closing the executor would wait for it.
+            defaults.setProperty("connectTimeout", "10");
+            defaults.setProperty("socketTimeout", "60");
+            defaults.setProperty("tcpKeepAlive", "true");
+            return new CommitNotifications.Session(DriverManager.getConnection(jdbcUrl, defaults), false);
+        }
+
+        @Override
+        public boolean keepNotifierConnection() {
+            return true;
+        }
+    }
+
+    /**
+     * Connections of the notification threads for a store opened from an application's data
+     * source: the listener holds one for as long as it listens; the notifier borrows one for each
+     * notification.
+     */
+    private static final class BorrowedConnections implements CommitNotifications.Connections {
+        private final DataSource dataSource;
+
+        BorrowedConnections(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        @Override
+        public CommitNotifications.Session open() throws SQLException {
+            Connection connection = dataSource.getConnection();
+            try {
+                boolean autoCommit = connection.getAutoCommit();
+                if (!autoCommit) {
+                    connection.setAutoCommit(true);
+                }
+                return new CommitNotifications.Session(connection, !autoCommit);
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.close();
+                } catch (SQLException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public boolean keepNotifierConnection() {
+            return false;
         }
     }
 

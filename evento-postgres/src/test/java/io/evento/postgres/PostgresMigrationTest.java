@@ -7,12 +7,17 @@ import io.evento.PageRequest;
 import io.evento.StoreException;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.SqlScript;
+import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import io.evento.spi.SubscriberState;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -33,7 +38,7 @@ class PostgresMigrationTest {
     }
 
     @Test
-    void opening_a_new_schema_creates_it_with_its_tables_and_records_the_migration() throws SQLException {
+    void opening_a_new_schema_creates_it_with_its_tables_and_records_the_migrations() throws SQLException {
         String schema = DATABASE.newSchema();
 
         try (PostgresExecutor executor = TestDatabase.open(schema)) {
@@ -42,8 +47,17 @@ class PostgresMigrationTest {
 
         assertThat(tables(schema))
                 .containsExactlyInAnyOrder(
-                        "evento_event", "evento_subscriber", "evento_snapshot", "evento_meta", "evento_schema_history");
-        assertThat(history(schema)).containsExactly("1 create event store " + v1().checksum());
+                        "evento_event",
+                        "evento_subscriber",
+                        "evento_parked",
+                        "evento_snapshot",
+                        "evento_meta",
+                        "evento_schema_history");
+        assertThat(history(schema))
+                .containsExactly(
+                        "1 create event store " + migrations().get(0).checksum(),
+                        "2 subscriber control and parked events "
+                                + migrations().get(1).checksum());
     }
 
     @Test
@@ -95,7 +109,7 @@ class PostgresMigrationTest {
             assertThat(opened)
                     .extracting(PostgresExecutor::storeId)
                     .containsOnly(opened.getFirst().storeId());
-            assertThat(history(schema)).hasSize(1);
+            assertThat(history(schema)).hasSize(2);
             opened.get(1).write(TestDatabase.events("shared", 1, 1));
             assertThat(opened.get(4).lastEvent("tck/Account", "shared")).isPresent();
         } finally {
@@ -114,7 +128,7 @@ class PostgresMigrationTest {
                 .hasMessageContaining(schema)
                 .hasMessageContaining("changed after it was applied")
                 .satisfies(e -> assertThat(((StoreException) e).isTransient()).isFalse());
-        assertThat(history(schema)).containsExactly("1 create event store abc");
+        assertThat(history(schema)).first().isEqualTo("1 create event store abc");
     }
 
     @Test
@@ -122,7 +136,7 @@ class PostgresMigrationTest {
         String schema = DATABASE.newSchema();
         TestDatabase.open(schema).close();
         TestDatabase.execute("INSERT INTO \"" + schema + "\".evento_schema_history"
-                + " (version, description, checksum, installed_at) VALUES (2, 'future', 'f', 0)");
+                + " (version, description, checksum, installed_at) VALUES (99, 'future', 'f', 0)");
 
         assertThatThrownBy(() -> TestDatabase.open(schema))
                 .isInstanceOf(StoreException.class)
@@ -137,8 +151,10 @@ class PostgresMigrationTest {
                 Statement statement = c.createStatement()) {
             statement.execute("CREATE SCHEMA \"" + schema + "\"");
             statement.execute("SET search_path TO \"" + schema + "\"");
-            for (String sql : SqlScript.statements(v1().script())) {
-                statement.execute(sql);
+            for (Migration migration : migrations()) {
+                for (String sql : SqlScript.statements(migration.script())) {
+                    statement.execute(sql);
+                }
             }
             try (ResultSet rs = statement.executeQuery("SELECT value FROM evento_meta")) {
                 assertThat(rs.next()).isTrue();
@@ -151,7 +167,7 @@ class PostgresMigrationTest {
             executor.write(TestDatabase.events("flyway", 1, 1));
             assertThat(executor.lastEvent("tck/Account", "flyway")).isPresent();
         }
-        assertThat(history(schema)).hasSize(1);
+        assertThat(history(schema)).hasSize(2);
     }
 
     @Test
@@ -159,12 +175,62 @@ class PostgresMigrationTest {
         assertThat(PostgresExecutor.MIGRATIONS_LOCATION).isEqualTo("db/evento/postgres");
         assertThat(PostgresExecutor.class.getResource("/db/evento/postgres/V1__create_event_store.sql"))
                 .isNotNull();
+        assertThat(PostgresExecutor.class.getResource(
+                        "/db/evento/postgres/V2__subscriber_control_and_parked_events.sql"))
+                .isNotNull();
     }
 
-    private static Migration v1() {
+    @Test
+    void a_store_of_the_first_release_is_migrated_keeping_its_subscriptions_leases_and_events() throws SQLException {
+        String schema = DATABASE.newSchema();
+        String storeId;
+        try (Connection c = TestDatabase.connect();
+                Statement statement = c.createStatement()) {
+            // The first release's store, as it left it: V1 applied and recorded, a lease held.
+            statement.execute("CREATE SCHEMA \"" + schema + "\"");
+            statement.execute("SET search_path TO \"" + schema + "\"");
+            for (String sql : SqlScript.statements(migrations().getFirst().script())) {
+                statement.execute(sql);
+            }
+            statement.execute("CREATE TABLE evento_schema_history (version INTEGER PRIMARY KEY,"
+                    + " description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL,"
+                    + " installed_at BIGINT NOT NULL)");
+            statement.execute("INSERT INTO evento_schema_history VALUES (1, 'create event store', '"
+                    + migrations().getFirst().checksum() + "', 0)");
+            statement.execute("INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
+                    + " VALUES ('ops', 'w1', 4, now() + interval '1 hour', 'kept-cursor', now())");
+            try (ResultSet rs = statement.executeQuery("SELECT value FROM evento_meta")) {
+                assertThat(rs.next()).isTrue();
+                storeId = rs.getString(1);
+            }
+        }
+
+        try (PostgresExecutor executor = TestDatabase.open(schema)) {
+            assertThat(executor.storeId()).isEqualTo(storeId);
+            SubscriberState ops = executor.subscriber("ops").orElseThrow();
+            assertThat(ops.workerId()).contains("w1");
+            assertThat(ops.token()).isEqualTo(4);
+            assertThat(ops.cursor()).contains("kept-cursor");
+            assertThat(ops.paused()).isFalse();
+            Lease lease =
+                    executor.acquireLease("ops", "w1", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(lease.token())
+                    .as("the holder keeps its token across the upgrade")
+                    .isEqualTo(4);
+            executor.write(TestDatabase.events("upgraded", 1, 1));
+            StoredEvent event = executor.lastEvent("tck/Account", "upgraded").orElseThrow();
+            executor.park(
+                    lease, new ParkedEvent("ops", event.id(), "tck/Account", "upgraded", 1, "boom", 1, Instant.now()));
+            assertThat(executor.parked("ops", 10))
+                    .extracting(ParkedEvent::eventId)
+                    .containsExactly(event.id());
+        }
+        assertThat(history(schema)).hasSize(2);
+    }
+
+    private static List<Migration> migrations() {
         return Migration.load(
-                        PostgresExecutor.class, PostgresExecutor.MIGRATIONS_LOCATION, PostgresExecutor.MIGRATION_FILES)
-                .getFirst();
+                PostgresExecutor.class, PostgresExecutor.MIGRATIONS_LOCATION, PostgresExecutor.MIGRATION_FILES);
     }
 
     private static List<String> tables(String schema) throws SQLException {

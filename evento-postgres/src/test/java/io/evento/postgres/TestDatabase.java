@@ -39,6 +39,11 @@ final class TestDatabase {
         return schema;
     }
 
+    /** Drops {@code schema} with the others: for a test that names its schema itself. */
+    synchronized void track(String schema) {
+        created.add(schema);
+    }
+
     /** An executor over a new schema with a small pool. */
     PostgresExecutor open() {
         return open(newSchema());

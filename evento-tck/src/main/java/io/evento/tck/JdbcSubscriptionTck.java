@@ -38,7 +38,10 @@ import org.junit.jupiter.api.Timeout;
  * transaction is updated exactly once, whatever fails between handling and the checkpoint. A SQL
  * backend extends it with one small class returning a fresh, empty store.
  *
- * <p>The read model is a table without a unique key, so a duplicate row would show.
+ * <p>The read model is a table without a unique key, so a duplicate row would show. It is created
+ * with an unqualified name on a connection of the store: a backend whose store lives in a schema
+ * of its own puts that schema first on the connection's search path (PostgreSQL: {@code
+ * currentSchema} in the JDBC URL).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class JdbcSubscriptionTck {
