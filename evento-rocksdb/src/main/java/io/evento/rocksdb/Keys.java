@@ -10,23 +10,29 @@ import java.util.Optional;
  * <pre>
  * column family           key                                          value
  * default (meta)          "format" | "store-id" | "last-position"      int | string | long
+ *                         | "last-parked"                              | long
  * events                  position                                     the event ({@link Records})
  * aggregates              type, id, version (int)                      position, routing key
  * events_by_type          type, position                               empty
  * events_by_name          type, name, position                         empty
  * events_by_routing_key   0 | 1 key, position                          empty
- * subscribers             key                                          worker, token, expiry, cursor
+ * subscribers             key                                          worker, token, expiry, cursor, paused
  * snapshots               projection, type, id                         revision, version, time, data
+ * parked                  key, sequence                                the parked event's reference and error
+ * parked_by_event         key, event id                                sequence
  * </pre>
  *
  * <p>Strings are length-prefixed ({@link Bytes}), so a prefix such as {@code (type, id)} selects
  * exactly one aggregate whatever characters its parts contain. Positions start at 1 and versions at
- * 1, so their signed big-endian bytes sort like the numbers.
+ * 1, so their signed big-endian bytes sort like the numbers; so do the sequence numbers of parked
+ * events, which also start at 1 and put a subscription's parked events in the order they were
+ * first parked.
  */
 final class Keys {
     static final byte[] FORMAT = "format".getBytes(StandardCharsets.US_ASCII);
     static final byte[] STORE_ID = "store-id".getBytes(StandardCharsets.US_ASCII);
     static final byte[] LAST_POSITION = "last-position".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] LAST_PARKED = "last-parked".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte NO_ROUTING_KEY = 0;
     private static final byte ROUTING_KEY = 1;
@@ -102,6 +108,29 @@ final class Keys {
     /** A subscriber's key. */
     static byte[] subscriber(String key) {
         return new Bytes(2 * key.length() + 4).putString(key).toArray();
+    }
+
+    /** The prefix of one subscription's entries in the parked column family. */
+    static byte[] parkedOf(String key) {
+        return subscriber(key);
+    }
+
+    /** A parked event's key: its subscription, then the sequence number that orders it. */
+    static byte[] parked(String key, long sequence) {
+        return withPosition(parkedOf(key), sequence);
+    }
+
+    /** The sequence number at the end of a parked event's key. */
+    static long sequenceAtEnd(byte[] key) {
+        return positionAtEnd(key);
+    }
+
+    /** A parked event's key in the parked-by-event lookup. */
+    static byte[] parkedEvent(String key, String eventId) {
+        return new Bytes(2 * (key.length() + eventId.length()) + 8)
+                .putString(key)
+                .putString(eventId)
+                .toArray();
     }
 
     /** A snapshot's key. */

@@ -4,20 +4,24 @@ import io.evento.ConcurrencyException;
 import io.evento.Limits;
 import io.evento.Page;
 import io.evento.StoreException;
+import io.evento.internal.CommitSignal;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,6 +31,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.Status;
 
 /**
@@ -45,21 +50,26 @@ import org.rocksdb.Status;
  * <p>Events are kept in a column family keyed by their global position; beside it are an index of
  * each aggregate's versions ({@code (type, id, version) → position}, which also answers "what
  * version is this aggregate at"), indexes by aggregate type, by event name and by routing key, and
- * column families for subscribers (lease and checkpoint) and snapshots. The {@code default}
- * column family holds the store id, created once at random (it is part of every cursor, so a cursor
- * of another store is refused), the format version and the last position. Keys are binary and
+ * column families for subscribers (lease, checkpoint, paused flag), for the dead-letter store
+ * (parked events in the order they were parked, and a lookup by event id) and for snapshots. The
+ * {@code default} column family holds the store id, created once at random (it is part of every
+ * cursor, so a cursor of another store is refused), the format version, the last position and the
+ * last sequence number of a parked event. A store of an older format is upgraded when opened. Keys
+ * are binary and
  * length-prefixed, so ids may contain any character; values are a small versioned binary format.
  *
  * <h2>Writes: one writer, group commit</h2>
  *
- * <p>Every write — appends, leases, checkpoints, snapshots — is queued to one writer thread. The
- * writer takes everything queued, checks each operation against the store as the operations before
- * it leave it (an append's expected version, a lease's owner and token), and writes all that passed
+ * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is queued
+ * to one writer thread. The writer takes everything queued, checks each operation against the store
+ * as the operations before it leave it (an append's expected version, a lease's owner and token), and
+ * writes all that passed
  * in <em>one</em> RocksDB write batch; only then are the callers released. Many concurrent
  * committers thus share one log write (and, with {@link Durability#SYNC}, one fsync). A conflicting
  * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
- * commit. Because one thread does every check and write, a lease check and the checkpoint it guards
- * are atomic (fencing), and an append's version check cannot race another append.
+ * commit. Because one thread does every check and write, a lease check and the checkpoint or parked
+ * event it guards are atomic (fencing), and an append's version check cannot race another append.
+ * After a group that appended events, the writer calls the {@link #onCommit} listeners.
  *
  * <h2>Why a reader never skips an event</h2>
  *
@@ -138,6 +148,7 @@ public final class RocksDbExecutor implements Executor {
     private final Store store;
     private final Writer writer;
     private final EventReads reads;
+    private final CommitSignal signal = new CommitSignal();
     private final String storeId;
     private final String closedMessage;
     private final ReentrantReadWriteLock handles = new ReentrantReadWriteLock();
@@ -151,7 +162,7 @@ public final class RocksDbExecutor implements Executor {
         this.storeId = store.storeId;
         this.closedMessage = "the RocksDB executor of " + directory + " is closed";
         this.reads = new EventReads(store);
-        this.writer = new Writer(store, clock, maxBatch, closedMessage);
+        this.writer = new Writer(store, clock, maxBatch, closedMessage, signal);
     }
 
     /**
@@ -395,13 +406,21 @@ public final class RocksDbExecutor implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
+    public Optional<SubscriberState> subscriber(String key) {
         Validation.name("key", key);
-        return read("reading the checkpoint of subscription " + key, () -> {
+        return read("reading the state of subscription " + key, () -> {
             byte[] value = store.db.get(store.subscribers, Keys.subscriber(key));
-            return value == null
-                    ? Optional.empty()
-                    : Optional.ofNullable(Records.subscriber(value).cursor());
+            if (value == null) {
+                return Optional.empty();
+            }
+            Records.Subscriber s = Records.subscriber(value);
+            return Optional.of(new SubscriberState(
+                    key,
+                    Optional.ofNullable(s.cursor()),
+                    Optional.ofNullable(s.workerId()),
+                    s.token(),
+                    s.expiresAt(),
+                    s.paused()));
         });
     }
 
@@ -411,6 +430,76 @@ public final class RocksDbExecutor implements Executor {
         Validation.cursor(cursor);
         ensureOpen();
         writer.submit(new Writer.Acknowledge(lease, cursor));
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        Validation.name("key", key);
+        Objects.requireNonNull(cursor, "cursor").ifPresent(Validation::cursor);
+        ensureOpen();
+        writer.submit(new Writer.ResetSubscriber(key, cursor));
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        Validation.name("key", key);
+        ensureOpen();
+        writer.submit(new Writer.PauseSubscriber(key, paused));
+    }
+
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(event, "event");
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
+        ensureOpen();
+        writer.submit(new Writer.Park(lease, event));
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        Validation.name("key", key);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return read("reading the parked events of subscription " + key, () -> {
+            byte[] prefix = Keys.parkedOf(key);
+            List<ParkedEvent> parked = new ArrayList<>(Math.min(limit, 64));
+            // Keys are (key, sequence): the prefix holds exactly this subscription's entries, in the
+            // order they were first parked. One iterator reads one consistent state.
+            try (RocksIterator it = store.db.newIterator(store.parked)) {
+                for (it.seek(prefix); it.isValid() && parked.size() < limit; it.next()) {
+                    byte[] k = it.key();
+                    if (k.length != prefix.length + 8 || !Bytes.startsWith(k, prefix)) {
+                        break;
+                    }
+                    parked.add(Records.parked(key, it.value()));
+                }
+                it.status();
+            }
+            return List.copyOf(parked);
+        });
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        ensureOpen();
+        return writer.submit(new Writer.Unpark(key, eventId));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The listener is called by the writer thread after each group commit that appended events,
+     * once those events are readable and their committers released: it must not block. This store
+     * can be open in one process only, so no commit goes unnoticed.
+     */
+    @Override
+    public Registration onCommit(Runnable listener) {
+        return signal.register(listener);
     }
 
     @Override

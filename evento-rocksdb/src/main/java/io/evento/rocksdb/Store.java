@@ -35,6 +35,24 @@ import org.rocksdb.WriteOptions;
  * into every column family that had not yet flushed it.
  */
 final class Store implements AutoCloseable {
+    /**
+     * The format of the store as a whole, kept in its meta column family: which column families it
+     * has and which record formats it may hold.
+     *
+     * <ol>
+     *   <li>The first release.
+     *   <li>Adds the dead-letter store (column families {@code parked} and {@code parked_by_event},
+     *       meta record {@code last-parked}) and subscriber records of format 2 (paused flag, no
+     *       worker). A store of format 1 is upgraded when opened: the new column families are
+     *       created empty and the format is recorded; its subscriber records stay as they are and are
+     *       still read ({@link Records}).
+     * </ol>
+     *
+     * <p>A release refuses a store of a format it does not know, so an older release never writes
+     * into a store whose records it cannot read.
+     */
+    static final int FORMAT = 2;
+
     /** The column families besides {@code default} (which holds the meta records), in handle order. */
     static final List<String> COLUMN_FAMILIES = List.of(
             "events",
@@ -43,10 +61,16 @@ final class Store implements AutoCloseable {
             "events_by_name",
             "events_by_routing_key",
             "subscribers",
-            "snapshots");
+            "snapshots",
+            "parked",
+            "parked_by_event");
+
+    /** The column families a store of format 1 has: the first seven. */
+    private static final List<String> FORMAT_1_COLUMN_FAMILIES = COLUMN_FAMILIES.subList(0, 7);
 
     /** The column families read by key, not by range. */
-    private static final Set<String> POINT_LOOKUPS = Set.of("aggregates", "subscribers", "snapshots");
+    private static final Set<String> POINT_LOOKUPS =
+            Set.of("aggregates", "subscribers", "snapshots", "parked_by_event");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -59,9 +83,12 @@ final class Store implements AutoCloseable {
     final ColumnFamilyHandle byRouting;
     final ColumnFamilyHandle subscribers;
     final ColumnFamilyHandle snapshots;
+    final ColumnFamilyHandle parked;
+    final ColumnFamilyHandle parkedByEvent;
     final WriteOptions writeOptions;
     final String storeId;
     final long lastPosition;
+    final long lastParked;
 
     private final List<ColumnFamilyHandle> handles;
     private final List<RocksObject> options;
@@ -72,7 +99,8 @@ final class Store implements AutoCloseable {
             List<RocksObject> options,
             WriteOptions writeOptions,
             String storeId,
-            long lastPosition) {
+            long lastPosition,
+            long lastParked) {
         this.db = db;
         this.handles = handles;
         this.options = options;
@@ -84,13 +112,17 @@ final class Store implements AutoCloseable {
         this.byRouting = handles.get(5);
         this.subscribers = handles.get(6);
         this.snapshots = handles.get(7);
+        this.parked = handles.get(8);
+        this.parkedByEvent = handles.get(9);
         this.writeOptions = writeOptions;
         this.storeId = storeId;
         this.lastPosition = lastPosition;
+        this.lastParked = lastParked;
     }
 
     /**
-     * Opens (creating if missing) the database in {@code dir}, and its store id and last position.
+     * Opens (creating if missing, upgrading if of an older format) the database in {@code dir}, and
+     * its store id, last position and last parked sequence number.
      *
      * @throws RocksDBException if RocksDB refuses to open it
      * @throws StoreException if it holds data this release cannot use
@@ -147,7 +179,17 @@ final class Store implements AutoCloseable {
                         null,
                         false);
             }
-            return new Store(db, handles, options, writeOptions, storeId, lastPosition);
+            byte[] parked = db.get(meta, Keys.LAST_PARKED);
+            // Absent until the first event is parked (and in a store upgraded from format 1).
+            long lastParked = parked == null ? 0 : parked.length == 8 ? Bytes.readLong(parked, 0) : -1;
+            if (lastParked < 0) {
+                throw new StoreException(
+                        "the RocksDB store in " + dir + " is corrupt: its last parked sequence number is not a"
+                                + " positive number",
+                        null,
+                        false);
+            }
+            return new Store(db, handles, options, writeOptions, storeId, lastPosition, lastParked);
         } catch (RocksDBException | RuntimeException | Error e) {
             RocksDBException closing = closeAll(handles, db, options);
             if (closing != null) {
@@ -159,7 +201,8 @@ final class Store implements AutoCloseable {
 
     /**
      * Refuses a RocksDB database that another application created in the directory: opening it
-     * would add column families and meta records to it.
+     * would add column families and meta records to it. The column families of a store of format 1
+     * are accepted: opening creates the missing ones, and {@link #storeId} records the upgrade.
      */
     private static void refuseForeignDatabase(Path dir) throws RocksDBException {
         if (!Files.exists(dir.resolve("CURRENT"))) {
@@ -171,9 +214,12 @@ final class Store implements AutoCloseable {
                 found.add(new String(name, StandardCharsets.UTF_8));
             }
         }
+        String defaultFamily = new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.UTF_8);
         Set<String> expected = new TreeSet<>(COLUMN_FAMILIES);
-        expected.add(new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.UTF_8));
-        if (!found.equals(expected)) {
+        expected.add(defaultFamily);
+        Set<String> format1 = new TreeSet<>(FORMAT_1_COLUMN_FAMILIES);
+        format1.add(defaultFamily);
+        if (!found.equals(expected) && !found.equals(format1)) {
             throw new StoreException(
                     "the directory " + dir + " holds a RocksDB database that is not an Evento store of this release:"
                             + " its column families are " + found + ", an Evento store's are " + expected,
@@ -193,7 +239,10 @@ final class Store implements AutoCloseable {
         }
     }
 
-    /** Reads the store id, or creates it (with the format and last position) in a new store. */
+    /**
+     * Reads the store id, or creates it (with the format and last position) in a new store, after
+     * checking the store's format and upgrading a store of format 1.
+     */
     private static String storeId(RocksDB db, ColumnFamilyHandle meta, long lastPosition, Path dir)
             throws RocksDBException {
         byte[] id = db.get(meta, Keys.STORE_ID);
@@ -210,7 +259,7 @@ final class Store implements AutoCloseable {
             try (WriteBatch batch = new WriteBatch();
                     WriteOptions synced = new WriteOptions().setSync(true)) {
                 byte[] format = new byte[4];
-                Bytes.writeInt(format, 0, Records.FORMAT);
+                Bytes.writeInt(format, 0, FORMAT);
                 batch.put(meta, Keys.FORMAT, format);
                 batch.put(meta, Keys.STORE_ID, storeId.getBytes(StandardCharsets.US_ASCII));
                 batch.put(meta, Keys.LAST_POSITION, Keys.position(0));
@@ -220,10 +269,20 @@ final class Store implements AutoCloseable {
         }
         byte[] format = db.get(meta, Keys.FORMAT);
         int version = format == null || format.length != 4 ? -1 : Bytes.readInt(format, 0);
-        if (version != Records.FORMAT) {
+        if (version == 1) {
+            // Format 2 only adds: the new column families exist now (created empty when the store was
+            // opened), and format 1 records are read as they are, so recording the format is the
+            // whole upgrade. (The previous release refuses the store from now on for its new column
+            // families already.)
+            byte[] upgraded = new byte[4];
+            Bytes.writeInt(upgraded, 0, FORMAT);
+            try (WriteOptions synced = new WriteOptions().setSync(true)) {
+                db.put(meta, synced, Keys.FORMAT, upgraded);
+            }
+        } else if (version != FORMAT) {
             throw new StoreException(
-                    "the RocksDB store in " + dir + " is in format " + version + ", this release reads format "
-                            + Records.FORMAT,
+                    "the RocksDB store in " + dir + " is in format " + version + ", this release reads formats 1 to "
+                            + FORMAT,
                     null,
                     false);
         }

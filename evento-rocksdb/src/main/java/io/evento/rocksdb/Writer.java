@@ -3,7 +3,9 @@ package io.evento.rocksdb;
 import io.evento.ConcurrencyException;
 import io.evento.LeaseLostException;
 import io.evento.StoreException;
+import io.evento.internal.CommitSignal;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import java.time.Clock;
@@ -70,6 +72,20 @@ import org.rocksdb.WriteBatch;
  * on a miss it asks the aggregates column family two point questions that bloom filters answer
  * cheaply: does version {@code v} exist, and does {@code v + 1} not? The map is updated only after
  * a batch is written, so a failed batch leaves it untouched.
+ *
+ * <h2>The dead-letter store</h2>
+ *
+ * <p>Parked events are numbered by a sequence the writer alone assigns, like positions (the last one
+ * is kept in the meta column family, in the same batch), and stored under {@code (key, sequence)}:
+ * a subscription's parked events, read by prefix, come oldest first. The lookup {@code (key, event
+ * id) → sequence} lets parking the same event again overwrite its entry in place, keeping its
+ * sequence and so its place, and lets unparking delete it without a scan. Parking is checked
+ * against the lease in the same step as it is staged, so it is fenced exactly like acknowledging.
+ *
+ * <h2>Commit notifications</h2>
+ *
+ * <p>After a batch holding appends is written and its callers released, the writer fires the
+ * executor's {@link CommitSignal}, on its own thread: listeners must be quick.
  */
 final class Writer {
     private static final int HEAD_CACHE_SIZE = 16_384;
@@ -80,6 +96,7 @@ final class Writer {
     private final Clock clock;
     private final int maxBatch;
     private final String closedMessage;
+    private final CommitSignal signal;
     private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -94,6 +111,7 @@ final class Writer {
 
     // Owned by the writer thread.
     private long lastPosition;
+    private long lastParked;
     private final Map<AggregateKey, Head> heads = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<AggregateKey, Head> eldest) {
@@ -101,12 +119,14 @@ final class Writer {
         }
     };
 
-    Writer(Store store, Clock clock, int maxBatch, String closedMessage) {
+    Writer(Store store, Clock clock, int maxBatch, String closedMessage, CommitSignal signal) {
         this.store = store;
         this.clock = clock;
         this.maxBatch = maxBatch;
         this.closedMessage = closedMessage;
+        this.signal = signal;
         this.lastPosition = store.lastPosition;
+        this.lastParked = store.lastParked;
         // A platform thread: every write is a native call, which would pin a virtual thread anyway.
         this.thread = Thread.ofPlatform()
                 .daemon(true)
@@ -250,7 +270,8 @@ final class Writer {
             group.sort(Comparator.comparingInt(Command<?>::priority).reversed());
         }
         batch.clear();
-        Group staged = new Group(batch, lastPosition + 1);
+        Group staged = new Group(batch, lastPosition + 1, lastParked + 1);
+        boolean appended = false;
         try {
             for (Command<?> command : group) {
                 int puts = staged.puts;
@@ -272,11 +293,17 @@ final class Writer {
                 if (last != lastPosition) {
                     batch.put(store.meta, Keys.LAST_POSITION, Keys.position(last));
                 }
+                long parked = staged.nextParked - 1;
+                if (parked != lastParked) {
+                    batch.put(store.meta, Keys.LAST_PARKED, Keys.position(parked));
+                }
                 store.db.write(store.writeOptions, batch);
                 writeBatches.incrementAndGet();
                 lastPosition = last;
+                lastParked = parked;
                 heads.putAll(staged.heads);
                 appends.addAndGet(staged.appends);
+                appended = staged.appends > 0;
             }
         } catch (RocksDBException e) {
             StoreException failure = RocksErrors.failure("writing a batch of " + group.size() + " operations", e);
@@ -285,8 +312,13 @@ final class Writer {
             StoreException failure =
                     new StoreException("writing a batch of " + group.size() + " operations failed: " + e, e, false);
             group.forEach(command -> command.fail(failure));
+            appended = false;
         }
         release(group);
+        if (appended) {
+            // After the callers are released: a listener never delays a commit's return.
+            signal.fire();
+        }
     }
 
     /**
@@ -331,6 +363,9 @@ final class Writer {
     /** The identity of an aggregate. */
     record AggregateKey(String type, String id) {}
 
+    /** The identity of a parked event: its subscription key and event id. */
+    record ParkedKey(String key, String eventId) {}
+
     /** An aggregate's current version and routing key. */
     record Head(int version, Optional<String> routingKey) {
         /** An aggregate without events. */
@@ -345,13 +380,17 @@ final class Writer {
         private final WriteBatch batch;
         private final Map<AggregateKey, Head> heads = new HashMap<>();
         private final Map<String, Optional<Records.Subscriber>> subscribers = new HashMap<>();
+        // The group's parks and unparks: (key, event id) → sequence, empty once unparked.
+        private final Map<ParkedKey, Optional<Long>> parked = new HashMap<>();
         private long nextPosition;
+        private long nextParked;
         private int appends;
         private int puts;
 
-        private Group(WriteBatch batch, long nextPosition) {
+        private Group(WriteBatch batch, long nextPosition, long nextParked) {
             this.batch = batch;
             this.nextPosition = nextPosition;
+            this.nextParked = nextParked;
         }
 
         /**
@@ -397,9 +436,50 @@ final class Writer {
             subscribers.put(key, Optional.of(subscriber));
         }
 
+        /** The sequence number of a parked event, or empty if it is not parked. */
+        Optional<Long> parkedSequence(ParkedKey key, byte[] dbKey) throws RocksDBException {
+            Optional<Long> staged = parked.get(key);
+            if (staged != null) {
+                return staged;
+            }
+            byte[] value = store.db.get(store.parkedByEvent, dbKey);
+            return value == null ? Optional.empty() : Optional.of(Records.parkedSlot(value));
+        }
+
+        /** Parks an event under its sequence number, the one it had if it was already parked. */
+        void putParked(ParkedKey key, byte[] dbKey, byte[] value) throws RocksDBException {
+            Optional<Long> existing = parkedSequence(key, dbKey);
+            long sequence;
+            if (existing.isPresent()) {
+                sequence = existing.get();
+            } else {
+                sequence = nextParked++;
+                put(store.parkedByEvent, dbKey, Records.parkedSlot(sequence));
+            }
+            put(store.parked, Keys.parked(key.key(), sequence), value);
+            parked.put(key, Optional.of(sequence));
+        }
+
+        /** Unparks an event; {@code false} if it was not parked. */
+        boolean deleteParked(ParkedKey key, byte[] dbKey) throws RocksDBException {
+            Optional<Long> existing = parkedSequence(key, dbKey);
+            if (existing.isEmpty()) {
+                return false;
+            }
+            delete(store.parked, Keys.parked(key.key(), existing.get()));
+            delete(store.parkedByEvent, dbKey);
+            parked.put(key, Optional.empty());
+            return true;
+        }
+
         void put(ColumnFamilyHandle family, byte[] key, byte[] value) throws RocksDBException {
             puts++;
             batch.put(family, key, value);
+        }
+
+        void delete(ColumnFamilyHandle family, byte[] key) throws RocksDBException {
+            puts++;
+            batch.delete(family, key);
         }
 
         Instant now() {
@@ -602,16 +682,21 @@ final class Writer {
         @Override
         void stage(Writer.Group group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(key, dbKey);
+            if (s == null) {
+                s = Records.Subscriber.NEW;
+            }
             Instant now = group.now();
-            if (s != null && !s.workerId().equals(workerId) && s.expiresAt().isAfter(now)) {
+            boolean mine = workerId.equals(s.workerId());
+            // A paused key refuses its own holder too: that is how a pause stops a running worker.
+            if (s.paused() || (!mine && s.workerId() != null && s.expiresAt().isAfter(now))) {
                 succeed(Optional.empty());
                 return;
             }
-            // The token grows whenever the lease changes hands, so a former owner is fenced off.
-            long token = s == null ? 1 : s.workerId().equals(workerId) ? s.token() : s.token() + 1;
+            // The token grows whenever the lease changes hands (or was revoked: then nobody holds
+            // it, not even its former worker), so a former owner is fenced off.
+            long token = mine ? s.token() : s.token() + 1;
             Instant expiresAt = plus(now, ttl);
-            group.putSubscriber(
-                    key, dbKey, new Records.Subscriber(workerId, token, expiresAt, s == null ? null : s.cursor()));
+            group.putSubscriber(key, dbKey, new Records.Subscriber(workerId, token, expiresAt, s.cursor(), false));
             succeed(Optional.of(new Lease(key, workerId, token, expiresAt)));
         }
 
@@ -644,7 +729,9 @@ final class Writer {
             Records.Subscriber s = group.subscriber(lease.key(), dbKey);
             if (holds(s, lease, group.now())) {
                 group.putSubscriber(
-                        lease.key(), dbKey, new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor()));
+                        lease.key(),
+                        dbKey,
+                        new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor(), s.paused()));
             }
             succeed(null);
         }
@@ -675,7 +762,9 @@ final class Writer {
                 return;
             }
             group.putSubscriber(
-                    lease.key(), dbKey, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor));
+                    lease.key(),
+                    dbKey,
+                    new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor, s.paused()));
             succeed(null);
         }
 
@@ -685,6 +774,129 @@ final class Writer {
                 return new LeaseLostException(lease.key(), lease.workerId());
             }
             return super.inCaller(e);
+        }
+    }
+
+    /** Moves a checkpoint whoever holds the lease, and revokes the lease. */
+    static final class ResetSubscriber extends Command<Void> {
+        private final String key;
+        private final byte[] dbKey;
+        private final String cursor;
+
+        ResetSubscriber(String key, Optional<String> cursor) {
+            this.key = key;
+            this.dbKey = Keys.subscriber(key);
+            this.cursor = cursor.orElse(null);
+        }
+
+        @Override
+        String describe() {
+            return "resetting subscription " + key;
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Records.Subscriber s = group.subscriber(key, dbKey);
+            if (s == null) {
+                s = Records.Subscriber.NEW;
+            }
+            // No worker and a lapsed lease, same token: whoever takes it next, its former holder
+            // included, gets token + 1, which fences off the lease it held.
+            group.putSubscriber(key, dbKey, new Records.Subscriber(null, s.token(), Instant.EPOCH, cursor, s.paused()));
+            succeed(null);
+        }
+    }
+
+    /** Pauses or resumes a subscription. */
+    static final class PauseSubscriber extends Command<Void> {
+        private final String key;
+        private final byte[] dbKey;
+        private final boolean paused;
+
+        PauseSubscriber(String key, boolean paused) {
+            this.key = key;
+            this.dbKey = Keys.subscriber(key);
+            this.paused = paused;
+        }
+
+        @Override
+        String describe() {
+            return (paused ? "pausing" : "resuming") + " subscription " + key;
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            Records.Subscriber s = group.subscriber(key, dbKey);
+            if (s == null) {
+                s = Records.Subscriber.NEW;
+            }
+            group.putSubscriber(
+                    key, dbKey, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), s.cursor(), paused));
+            succeed(null);
+        }
+    }
+
+    /** Sets an event aside for a subscription, if the lease is still held. */
+    static final class Park extends Command<Void> {
+        private final Lease lease;
+        private final ParkedEvent event;
+        private final ParkedKey parkedKey;
+        private final byte[] subscriberKey;
+        private final byte[] eventKey;
+        private final byte[] value;
+
+        /** Encodes the entry in the caller's thread, so the writer only has to check and write it. */
+        Park(Lease lease, ParkedEvent event) {
+            this.lease = lease;
+            this.event = event;
+            this.parkedKey = new ParkedKey(event.key(), event.eventId());
+            this.subscriberKey = Keys.subscriber(lease.key());
+            this.eventKey = Keys.parkedEvent(event.key(), event.eventId());
+            this.value = Records.parked(event);
+        }
+
+        @Override
+        String describe() {
+            return "parking event " + event.eventId() + " of subscription " + lease.key();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            if (!holds(group.subscriber(lease.key(), subscriberKey), lease, group.now())) {
+                fail(new LeaseLostException(lease.key(), lease.workerId()));
+                return;
+            }
+            group.putParked(parkedKey, eventKey, value);
+            succeed(null);
+        }
+
+        @Override
+        RuntimeException inCaller(RuntimeException e) {
+            if (e instanceof LeaseLostException) {
+                return new LeaseLostException(lease.key(), lease.workerId());
+            }
+            return super.inCaller(e);
+        }
+    }
+
+    /** Removes a parked event. */
+    static final class Unpark extends Command<Boolean> {
+        private final ParkedKey parkedKey;
+        private final byte[] eventKey;
+
+        Unpark(String key, String eventId) {
+            this.parkedKey = new ParkedKey(key, eventId);
+            this.eventKey = Keys.parkedEvent(key, eventId);
+        }
+
+        @Override
+        String describe() {
+            return "unparking event " + parkedKey.eventId() + " of subscription " + parkedKey.key();
+        }
+
+        @Override
+        void stage(Writer.Group group) throws RocksDBException {
+            succeed(group.deleteParked(parkedKey, eventKey));
         }
     }
 
@@ -718,7 +930,7 @@ final class Writer {
     /** Whether a lease is the current, unexpired one (fencing): same worker, same token, not expired. */
     static boolean holds(Records.Subscriber s, Lease lease, Instant now) {
         return s != null
-                && s.workerId().equals(lease.workerId())
+                && lease.workerId().equals(s.workerId())
                 && s.token() == lease.token()
                 && s.expiresAt().isAfter(now);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evento.StoreException;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import java.time.Instant;
@@ -111,13 +112,74 @@ class EncodingTest {
         StoredSnapshot snapshot = new StoredSnapshot("p", "t", "i", "rev", 3, new byte[] {9}, 12L);
         assertThat(Records.snapshot("p", "t", "i", Records.snapshot(snapshot))).isEqualTo(snapshot);
 
-        Records.Subscriber subscriber = new Records.Subscriber("w", 4, Instant.ofEpochSecond(5, 6), null);
+        Records.Subscriber subscriber = new Records.Subscriber("w", 4, Instant.ofEpochSecond(5, 6), null, false);
         assertThat(Records.subscriber(Records.subscriber(subscriber))).isEqualTo(subscriber);
-        Records.Subscriber maximal = new Records.Subscriber("w", Long.MAX_VALUE, Instant.MAX, "cursor");
+        Records.Subscriber maximal = new Records.Subscriber("w", Long.MAX_VALUE, Instant.MAX, "cursor", true);
         assertThat(Records.subscriber(Records.subscriber(maximal))).isEqualTo(maximal);
+        Records.Subscriber revoked = new Records.Subscriber(null, 7, Instant.EPOCH, "c", true);
+        assertThat(Records.subscriber(Records.subscriber(revoked))).isEqualTo(revoked);
+        assertThat(Records.subscriber(Records.subscriber(Records.Subscriber.NEW)))
+                .isEqualTo(Records.Subscriber.NEW);
+
+        String odd = "ünïcødé ' \" ; \\ \uD800 😀 ".repeat(100);
+        ParkedEvent parked = new ParkedEvent(
+                "sub",
+                "01J00000000000000000000000",
+                "bank/Account",
+                "\uDC00 id",
+                3,
+                odd,
+                5,
+                Instant.ofEpochSecond(-1, 7));
+        assertThat(Records.parked("sub", Records.parked(parked))).isEqualTo(parked);
+        assertThat(Records.parkedSlot(Records.parkedSlot(Long.MAX_VALUE))).isEqualTo(Long.MAX_VALUE);
 
         assertThat(Records.aggregateEntry(Records.aggregateEntry(9, Optional.of("k"))))
                 .isEqualTo(new Records.AggregateEntry(9, Optional.of("k")));
+    }
+
+    @Test
+    void a_subscriber_record_of_format_1_is_read_as_not_paused_with_its_worker() {
+        byte[] format1 = new Bytes(64)
+                .putByte(1)
+                .putString("w1")
+                .putLong(3)
+                .putLong(10)
+                .putInt(20)
+                .putByte(1)
+                .putString("cursor")
+                .toArray();
+
+        assertThat(Records.subscriber(format1))
+                .isEqualTo(new Records.Subscriber("w1", 3, Instant.ofEpochSecond(10, 20), "cursor", false));
+        byte[] newer = Records.subscriber(Records.Subscriber.NEW);
+        newer[0] = 3;
+        assertThatThrownBy(() -> Records.subscriber(newer))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("format 3")
+                .hasMessageContaining("reads format 1 and 2");
+        byte[] badFlag = Records.subscriber(Records.Subscriber.NEW);
+        badFlag[badFlag.length - 1] = 2;
+        assertThatThrownBy(() -> Records.subscriber(badFlag))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("bad flag");
+    }
+
+    @Test
+    void parked_keys_group_a_subscription_and_order_it_by_sequence() {
+        byte[] prefix = Keys.parkedOf("sub");
+        long[] sequences = {1, 2, 255, 256, 1L << 40};
+        for (int i = 1; i < sequences.length; i++) {
+            assertThat(Arrays.compareUnsigned(Keys.parked("sub", sequences[i - 1]), Keys.parked("sub", sequences[i])))
+                    .isNegative();
+            assertThat(Keys.sequenceAtEnd(Keys.parked("sub", sequences[i]))).isEqualTo(sequences[i]);
+        }
+        for (String other : STRINGS) {
+            assertThat(Bytes.startsWith(Keys.parked(other, 1), Keys.parkedOf("sub" + other)))
+                    .isFalse();
+        }
+        assertThat(Bytes.startsWith(Keys.parked("sub", 1), prefix)).isTrue();
+        assertThat(Keys.parkedEvent("a", "bc")).isNotEqualTo(Keys.parkedEvent("ab", "c"));
     }
 
     @Test

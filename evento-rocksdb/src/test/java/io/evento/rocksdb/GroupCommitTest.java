@@ -3,13 +3,18 @@ package io.evento.rocksdb;
 import static io.evento.rocksdb.TestEvents.all;
 import static io.evento.rocksdb.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.evento.ConcurrencyException;
+import io.evento.LeaseLostException;
+import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,6 +164,62 @@ class GroupCommitTest {
     }
 
     @Test
+    void parks_unparks_and_a_reset_in_one_group_see_each_other_in_queue_order() throws Exception {
+        WriterGate gate = new WriterGate();
+        Instant now = gate.instant();
+        AtomicInteger commits = new AtomicInteger();
+        try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
+                        .clock(gate)
+                        .open();
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+                Executor.Registration registration = executor.onCommit(commits::incrementAndGet)) {
+            Future<?> held = holdWriter(executor, gate, threads);
+            long before = executor.writeBatches();
+
+            Lease lease = new Lease("sub", "w1", 1, now.plus(TTL));
+            List<Callable<Object>> queued = List.of(
+                    acquire(executor, "sub", "w1"), // takes the lease parked below
+                    park(executor, lease, "e1", "first", 1),
+                    park(executor, lease, "e2", "second", 1),
+                    park(executor, lease, "e1", "first again", 2), // replaces e1 in its place
+                    () -> executor.unpark("sub", "e2"), // removes e2, parked in this group
+                    park(executor, lease, "e3", "third", 1),
+                    write(executor, events("t", "a", 1, 1)),
+                    () -> {
+                        executor.resetSubscriber("sub", Optional.empty());
+                        return "reset";
+                    },
+                    park(executor, lease, "e4", "too late", 1), // the reset revoked the lease
+                    () -> executor.unpark("sub", "e4"));
+            List<Future<Object>> outcomes = new ArrayList<>();
+            for (int i = 0; i < queued.size(); i++) {
+                outcomes.add(queue(executor, threads, i + 1, queued.get(i)));
+            }
+            gate.open();
+            held.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            List<Object> results = new ArrayList<>();
+            for (Future<Object> outcome : outcomes) {
+                results.add(outcome.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+            }
+
+            assertThat(results)
+                    .containsExactly(
+                            Optional.of(lease), "ok", "ok", "ok", true, "ok", "ok", "reset", "lease lost", false);
+            assertThat(executor.writeBatches() - before)
+                    .as("batches: the held lease operation's, then one for the whole group")
+                    .isEqualTo(2);
+            assertThat(executor.parked("sub", 10))
+                    .extracting(ParkedEvent::eventId, ParkedEvent::error, ParkedEvent::attempts)
+                    .containsExactly(tuple("e1", "first again", 2), tuple("e3", "third", 1));
+            assertThat(executor.subscriber("sub").orElseThrow().workerId()).isEmpty();
+            // The writer calls the listeners before it takes its next group: this one returning
+            // means the call for the group above, which appended, has happened.
+            executor.acquireLease("after", "w1", TTL);
+            assertThat(commits).as("one call for the group").hasValue(1);
+        }
+    }
+
+    @Test
     void a_group_holds_at_most_max_batch_events_but_an_append_larger_than_that_is_written_whole() throws Exception {
         WriterGate gate = new WriterGate();
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
@@ -257,6 +319,19 @@ class GroupCommitTest {
                 return "ok";
             } catch (ConcurrencyException e) {
                 return "conflict " + e.aggregatorType() + "/" + e.aggregatorId() + " at " + e.expectedVersion();
+            }
+        };
+    }
+
+    private static Callable<Object> park(
+            RocksDbExecutor executor, Lease lease, String eventId, String error, int attempts) {
+        return () -> {
+            try {
+                executor.park(
+                        lease, new ParkedEvent(lease.key(), eventId, "t", "a", 1, error, attempts, Instant.EPOCH));
+                return "ok";
+            } catch (LeaseLostException e) {
+                return "lease lost";
             }
         };
     }

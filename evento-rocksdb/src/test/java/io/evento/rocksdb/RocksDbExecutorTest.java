@@ -4,20 +4,26 @@ import static io.evento.rocksdb.TestEvents.all;
 import static io.evento.rocksdb.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.evento.EventFilter;
 import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.RoutingFilter;
 import io.evento.StoreException;
+import io.evento.spi.Executor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +34,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -252,15 +260,15 @@ class RocksDbExecutorTest {
         try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
             executor.write(events("t", "a", 1, 1));
         }
-        byte[] format = new byte[] {0, 0, 0, 2};
+        byte[] format = new byte[] {0, 0, 0, 3};
         rawWrite(store, Keys.FORMAT, format);
 
         assertThatThrownBy(() -> RocksDbExecutor.open(store))
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining("format 2")
-                .hasMessageContaining("reads format 1");
+                .hasMessageContaining("format 3")
+                .hasMessageContaining("reads formats 1 to 2");
 
-        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 1});
+        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 2});
         try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
             assertThat(all(executor)).hasSize(1);
         }
@@ -316,6 +324,160 @@ class RocksDbExecutorTest {
                                     new EventFilter.ByName("u", "Event5")))
                             .nodes())
                     .containsExactly(log.get(6), log.get(7), log.get(8));
+        }
+    }
+
+    @Test
+    void a_store_of_format_1_is_upgraded_when_opened_and_keeps_its_subscribers_leases() throws Exception {
+        Path store = dir.resolve("store");
+        Instant expiry = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        byte[] format1Subscriber = new Bytes(64)
+                .putByte(1)
+                .putString("w1")
+                .putLong(3)
+                .putLong(expiry.getEpochSecond())
+                .putInt(0)
+                .putByte(1)
+                .putString("c1")
+                .toArray();
+        List<String> format1Families = List.of(
+                "events",
+                "aggregates",
+                "events_by_type",
+                "events_by_name",
+                "events_by_routing_key",
+                "subscribers",
+                "snapshots");
+        try (DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)) {
+            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+            descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+            format1Families.forEach(
+                    name -> descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII))));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB db = RocksDB.open(options, store.toString(), descriptors, handles)) {
+                db.put(handles.get(0), Keys.FORMAT, new byte[] {0, 0, 0, 1});
+                db.put(handles.get(0), Keys.STORE_ID, "0123456789ab".getBytes(StandardCharsets.US_ASCII));
+                db.put(handles.get(0), Keys.LAST_POSITION, Keys.position(0));
+                db.put(handles.get(6), Keys.subscriber("sub"), format1Subscriber);
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            assertThat(executor.storeId()).isEqualTo("0123456789ab");
+            SubscriberState state = executor.subscriber("sub").orElseThrow();
+            assertThat(state)
+                    .isEqualTo(new SubscriberState("sub", Optional.of("c1"), Optional.of("w1"), 3, expiry, false));
+            assertThat(executor.acquireLease("sub", "w2", TTL)).isEmpty();
+            Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+            assertThat(lease.token()).isEqualTo(3);
+            executor.park(lease, new ParkedEvent("sub", "e1", "t", "a", 1, "boom", 1, Instant.EPOCH));
+            executor.pauseSubscriber("sub", true);
+        }
+
+        assertThat(rawRead(store, Keys.FORMAT)).containsExactly(0, 0, 0, 2);
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            assertThat(executor.subscriber("sub").orElseThrow().paused()).isTrue();
+            assertThat(executor.parked("sub", 10))
+                    .extracting(ParkedEvent::eventId)
+                    .containsExactly("e1");
+        }
+    }
+
+    @Test
+    void parked_events_keep_their_order_and_sequence_across_reopening() {
+        Path store = dir.resolve("store");
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+            executor.park(lease, parked("sub", "e1", "first"));
+            executor.park(lease, parked("sub", "e2", "second"));
+            executor.park(lease, parked("sub", "e3", "third"));
+            assertThat(executor.unpark("sub", "e3")).isTrue();
+        }
+
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+            // A sequence number reused after reopening would overwrite e1 or e2, or sort before them.
+            executor.park(lease, parked("sub", "e4", "fourth"));
+            executor.park(lease, parked("sub", "e1", "first again"));
+            executor.park(lease, parked("sub", "e3", "third again"));
+
+            assertThat(executor.parked("sub", 10))
+                    .extracting(ParkedEvent::eventId, ParkedEvent::error)
+                    .containsExactly(
+                            tuple("e1", "first again"),
+                            tuple("e2", "second"),
+                            tuple("e4", "fourth"),
+                            tuple("e3", "third again"));
+            assertThat(executor.parked("sub", 2))
+                    .extracting(ParkedEvent::eventId)
+                    .containsExactly("e1", "e2");
+        }
+    }
+
+    @Test
+    void commit_listeners_are_called_by_the_writer_after_each_group_that_appended_events_only() {
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            AtomicInteger calls = new AtomicInteger();
+            AtomicReference<Thread> caller = new AtomicReference<>();
+            Executor.Registration registration = executor.onCommit(() -> {
+                caller.set(Thread.currentThread());
+                calls.incrementAndGet();
+            });
+            try {
+                executor.write(events("t", "a", 1, 1));
+                passWriter(executor);
+                assertThat(calls).hasValue(1);
+                assertThat(caller.get().getName()).startsWith("evento-rocksdb-writer-");
+
+                Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
+                executor.acknowledge(lease, "cursor");
+                executor.park(lease, parked("sub", "e1", "boom"));
+                executor.unpark("sub", "e1");
+                executor.pauseSubscriber("sub", true);
+                executor.resetSubscriber("sub", Optional.empty());
+                executor.saveSnapshot(new StoredSnapshot("p", "t", "a", "r", 1, new byte[0], 1L));
+                assertThatThrownBy(() -> executor.write(events("t", "a", 1, 1)))
+                        .isInstanceOf(io.evento.ConcurrencyException.class);
+                passWriter(executor);
+                assertThat(calls).as("after commits that appended nothing").hasValue(1);
+
+                executor.write(events("t", "a", 2, 2));
+                passWriter(executor);
+                assertThat(calls).hasValue(2);
+            } finally {
+                registration.close();
+            }
+            executor.write(events("t", "a", 3, 3));
+            passWriter(executor);
+            assertThat(calls).as("after the registration was closed").hasValue(2);
+        }
+    }
+
+    /**
+     * Waits until the writer has finished everything submitted before: it calls the commit
+     * listeners of a group before it takes the next, so once a later command returns, they ran.
+     */
+    private static void passWriter(RocksDbExecutor executor) {
+        executor.releaseLease(new Lease("barrier", "nobody", 1, Instant.EPOCH));
+    }
+
+    private static ParkedEvent parked(String key, String eventId, String error) {
+        return new ParkedEvent(key, eventId, "t", "a", 1, error, 1, Instant.parse("2025-01-01T00:00:00Z"));
+    }
+
+    private static byte[] rawRead(Path store, byte[] key) throws Exception {
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+        for (String name : Store.COLUMN_FAMILIES) {
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII)));
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (DBOptions options = new DBOptions();
+                RocksDB db = RocksDB.openReadOnly(options, store.toString(), descriptors, handles)) {
+            byte[] value = db.get(handles.getFirst(), key);
+            handles.forEach(ColumnFamilyHandle::close);
+            return value;
         }
     }
 

@@ -7,17 +7,20 @@ import io.evento.Limits;
 import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.StoreException;
+import io.evento.internal.CommitSignal;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlQuery;
-import io.evento.spi.Executor;
+import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -69,13 +72,28 @@ import org.sqlite.SQLiteConfig;
  * table {@code evento_schema_history}; a migration that changed after it was applied, or a database
  * migrated by a newer release, is refused with a {@link StoreException} instead of being used.
  * Opening from several processes at once is safe: the migrations run inside the database's write
- * lock. The tables are {@code evento_event}, {@code evento_subscriber}, {@code evento_snapshot} and
- * {@code evento_meta}.
+ * lock. The tables are {@code evento_event}, {@code evento_subscriber}, {@code evento_parked}, {@code
+ * evento_snapshot} and {@code evento_meta}.
  *
  * <p>The migration scripts are plain SQL resources named like Flyway's versioned migrations, in the
  * folder {@value #MIGRATIONS_LOCATION} of this module's jar. To manage the schema with Flyway
  * instead, add the location {@code classpath:db/evento/sqlite}; the scripts are idempotent, so an
  * executor opening a file migrated that way finds its tables and only records its own history.
+ *
+ * <h2>Transactions shared with the application</h2>
+ *
+ * <p>As a {@link JdbcExecutor}, it runs application work in one transaction with a subscription's
+ * checkpoint ({@link #inTransaction}, {@link #acknowledge(Connection, Lease, String)}, {@link
+ * #park(Connection, Lease, ParkedEvent)}), so a read model kept in the same file is updated exactly
+ * once per event. That transaction holds the store's single write lock: every other write waits
+ * for it, and the executor's own writing methods cannot be called from inside it.
+ *
+ * <h2>Commit notifications</h2>
+ *
+ * <p>{@link #onCommit} listeners are called after each {@link #write} of this executor, on the
+ * writing thread, once the events are readable. Writes by other executors opened on the same file,
+ * in this process or in another, are not noticed: their subscribers still see the events at their
+ * next poll.
  *
  * <h2>Durability</h2>
  *
@@ -98,14 +116,15 @@ import org.sqlite.SQLiteConfig;
  * unless the application allows it: {@code --enable-native-access=ALL-UNNAMED} on the class path,
  * {@code --enable-native-access=org.xerial.sqlitejdbc} on the module path.
  */
-public final class SqliteExecutor implements Executor {
+public final class SqliteExecutor implements JdbcExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteExecutor.class);
 
     /** The class-path folder holding the migration scripts. */
     public static final String MIGRATIONS_LOCATION = "db/evento/sqlite";
 
     /** The migration scripts in {@link #MIGRATIONS_LOCATION}, in version order. */
-    static final List<String> MIGRATION_FILES = List.of("V1__create_event_store.sql");
+    static final List<String> MIGRATION_FILES =
+            List.of("V1__create_event_store.sql", "V2__subscriber_pause_and_parked_events.sql");
 
     /** The table recording the applied migrations. */
     static final String SCHEMA_HISTORY_TABLE = "evento_schema_history";
@@ -113,18 +132,46 @@ public final class SqliteExecutor implements Executor {
     private static final int WRITER_STATEMENTS = 48;
     private static final long MICROS_PER_SECOND = 1_000_000L;
 
-    private static final String SELECT_SUBSCRIBER =
-            "SELECT worker_id, token, expires_at FROM evento_subscriber WHERE key = ?";
+    /** The worker id of a subscriber row that nobody holds since a reset or ever held (see V2). */
+    private static final String NO_WORKER = "";
+
+    private static final String SELECT_LEASE =
+            "SELECT worker_id, token, expires_at, paused FROM evento_subscriber WHERE key = ?";
     private static final String INSERT_SUBSCRIBER =
-            "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
-                    + " VALUES (?, ?, ?, ?, NULL, ?)";
+            "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at, paused)"
+                    + " VALUES (?, ?, ?, ?, NULL, ?, 0)";
     private static final String UPDATE_LEASE =
             "UPDATE evento_subscriber SET worker_id = ?, token = ?, expires_at = ?, updated_at = ? WHERE key = ?";
     private static final String RELEASE_LEASE = "UPDATE evento_subscriber SET expires_at = 0, updated_at = ?"
             + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > ?";
     private static final String ACKNOWLEDGE = "UPDATE evento_subscriber SET cursor = ?, updated_at = ?"
             + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > ?";
-    private static final String SELECT_CURSOR = "SELECT cursor FROM evento_subscriber WHERE key = ?";
+    private static final String SELECT_SUBSCRIBER =
+            "SELECT cursor, worker_id, token, expires_at, paused FROM evento_subscriber WHERE key = ?";
+    // Revoking keeps the token, so whoever takes the lease next, the former holder included, gets a
+    // larger one (it is not the same worker any more: the row has none).
+    private static final String RESET_SUBSCRIBER =
+            "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at, paused)"
+                    + " VALUES (?, '" + NO_WORKER + "', 0, 0, ?, ?, 0) ON CONFLICT (key) DO UPDATE SET"
+                    + " worker_id = excluded.worker_id, expires_at = 0, cursor = excluded.cursor,"
+                    + " updated_at = excluded.updated_at";
+    private static final String PAUSE_SUBSCRIBER =
+            "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at, paused)"
+                    + " VALUES (?, '" + NO_WORKER + "', 0, 0, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                    + " paused = excluded.paused, updated_at = excluded.updated_at";
+    // Fenced in one statement: the row is written only if the lease is held, as in ACKNOWLEDGE. The
+    // WHERE also resolves SQLite's parsing ambiguity between a join's ON and the upsert's ON CONFLICT.
+    // DO UPDATE keeps the row, hence its seq, hence its place in the oldest-first order.
+    static final String PARK = "INSERT INTO evento_parked (key, event_id, aggregator_type, aggregator_id,"
+            + " version, error, attempts, parked_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
+            + " WHERE EXISTS (SELECT 1 FROM evento_subscriber"
+            + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > ?)"
+            + " ON CONFLICT (key, event_id) DO UPDATE SET aggregator_type = excluded.aggregator_type,"
+            + " aggregator_id = excluded.aggregator_id, version = excluded.version, error = excluded.error,"
+            + " attempts = excluded.attempts, parked_at = excluded.parked_at";
+    static final String SELECT_PARKED = "SELECT event_id, aggregator_type, aggregator_id, version, error,"
+            + " attempts, parked_at FROM evento_parked WHERE key = ? ORDER BY seq LIMIT ?";
+    static final String UNPARK = "DELETE FROM evento_parked WHERE key = ? AND event_id = ?";
     private static final String SELECT_SNAPSHOT = "SELECT revision, version, data, timestamp FROM evento_snapshot"
             + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
     private static final String UPSERT_SNAPSHOT =
@@ -153,6 +200,7 @@ public final class SqliteExecutor implements Executor {
     private final Clock clock;
     private final Writer writer;
     private final ReaderPool readers;
+    private final CommitSignal signal = new CommitSignal();
     private final String closedMessage;
     private volatile boolean closed;
 
@@ -480,6 +528,8 @@ public final class SqliteExecutor implements Executor {
             }
             return null;
         });
+        // After the writer's lock is released, so listeners never delay the next write.
+        signal.fire();
     }
 
     @Override
@@ -554,21 +604,24 @@ public final class SqliteExecutor implements Executor {
         }
         return writer.transaction("acquiring the lease of subscription " + key, db -> {
             long now = micros(clock.instant());
-            PreparedStatement select = db.prepare(SELECT_SUBSCRIBER);
+            PreparedStatement select = db.prepare(SELECT_LEASE);
             select.setString(1, key);
             boolean exists;
-            String owner = null;
+            String owner = NO_WORKER;
             long token = 0;
             long expiresAt = 0;
+            boolean paused = false;
             try (ResultSet rs = select.executeQuery()) {
                 exists = rs.next();
                 if (exists) {
                     owner = rs.getString(1);
                     token = rs.getLong(2);
                     expiresAt = rs.getLong(3);
+                    paused = rs.getBoolean(4);
                 }
             }
-            if (exists && !owner.equals(workerId) && expiresAt > now) {
+            // A paused key refuses its own holder too: that is how a pause stops a running worker.
+            if (paused || (!owner.equals(NO_WORKER) && !owner.equals(workerId) && expiresAt > now)) {
                 return Optional.<Lease>empty();
             }
             // The token grows whenever the lease changes hands, so a former owner is fenced off.
@@ -613,13 +666,23 @@ public final class SqliteExecutor implements Executor {
     }
 
     @Override
-    public Optional<String> subscriberCursor(String key) {
+    public Optional<SubscriberState> subscriber(String key) {
         Validation.name("key", key);
-        return readers.read("reading the checkpoint of subscription " + key, db -> {
-            PreparedStatement statement = db.prepare(SELECT_CURSOR);
+        return readers.read("reading the state of subscription " + key, db -> {
+            PreparedStatement statement = db.prepare(SELECT_SUBSCRIBER);
             statement.setString(1, key);
             try (ResultSet rs = statement.executeQuery()) {
-                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String worker = rs.getString(2);
+                return Optional.of(new SubscriberState(
+                        key,
+                        Optional.ofNullable(rs.getString(1)),
+                        worker.equals(NO_WORKER) ? Optional.empty() : Optional.of(worker),
+                        rs.getLong(3),
+                        instant(rs.getLong(4)),
+                        rs.getBoolean(5)));
             }
         });
     }
@@ -629,19 +692,214 @@ public final class SqliteExecutor implements Executor {
         Objects.requireNonNull(lease, "lease");
         Validation.cursor(cursor);
         writer.transaction("acknowledging subscription " + lease.key(), db -> {
-            long now = micros(clock.instant());
-            PreparedStatement acknowledge = db.prepare(ACKNOWLEDGE);
-            acknowledge.setString(1, cursor);
-            acknowledge.setLong(2, now);
-            acknowledge.setString(3, lease.key());
-            acknowledge.setString(4, lease.workerId());
-            acknowledge.setLong(5, lease.token());
-            acknowledge.setLong(6, now);
-            if (acknowledge.executeUpdate() == 0) {
-                throw new LeaseLostException(lease.key(), lease.workerId());
-            }
+            acknowledge(db, lease, cursor);
             return null;
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Runs on the writer connection, inside the transaction of the work.
+     *
+     * @throws IllegalStateException if not called from the work of {@link #inTransaction}, on its
+     *     thread
+     * @throws IllegalArgumentException if {@code transaction} is not the connection passed to that
+     *     work
+     */
+    @Override
+    public void acknowledge(Connection transaction, Lease lease, String cursor) {
+        Objects.requireNonNull(transaction, "transaction");
+        Objects.requireNonNull(lease, "lease");
+        Validation.cursor(cursor);
+        writer.joinTransaction(transaction, "acknowledging subscription " + lease.key(), db -> {
+            acknowledge(db, lease, cursor);
+            return null;
+        });
+    }
+
+    private void acknowledge(Statements db, Lease lease, String cursor) throws SQLException {
+        long now = micros(clock.instant());
+        PreparedStatement acknowledge = db.prepare(ACKNOWLEDGE);
+        acknowledge.setString(1, cursor);
+        acknowledge.setLong(2, now);
+        acknowledge.setString(3, lease.key());
+        acknowledge.setString(4, lease.workerId());
+        acknowledge.setLong(5, lease.token());
+        acknowledge.setLong(6, now);
+        if (acknowledge.executeUpdate() == 0) {
+            throw new LeaseLostException(lease.key(), lease.workerId());
+        }
+    }
+
+    @Override
+    public void resetSubscriber(String key, Optional<String> cursor) {
+        Validation.name("key", key);
+        Objects.requireNonNull(cursor, "cursor").ifPresent(Validation::cursor);
+        writer.transaction("resetting subscription " + key, db -> {
+            PreparedStatement reset = db.prepare(RESET_SUBSCRIBER);
+            reset.setString(1, key);
+            reset.setString(2, cursor.orElse(null));
+            reset.setLong(3, micros(clock.instant()));
+            reset.executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public void pauseSubscriber(String key, boolean paused) {
+        Validation.name("key", key);
+        writer.transaction((paused ? "pausing" : "resuming") + " subscription " + key, db -> {
+            PreparedStatement pause = db.prepare(PAUSE_SUBSCRIBER);
+            pause.setString(1, key);
+            pause.setLong(2, micros(clock.instant()));
+            pause.setInt(3, paused ? 1 : 0);
+            pause.executeUpdate();
+            return null;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code parkedAt} is stored to the microsecond.
+     */
+    @Override
+    public void park(Lease lease, ParkedEvent event) {
+        requireSameKey(lease, event);
+        writer.transaction("parking event " + event.eventId() + " of subscription " + lease.key(), db -> {
+            park(db, lease, event);
+            return null;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Runs on the writer connection, inside the transaction of the work; {@code parkedAt} is stored
+     * to the microsecond.
+     *
+     * @throws IllegalStateException if not called from the work of {@link #inTransaction}, on its
+     *     thread
+     * @throws IllegalArgumentException if {@code transaction} is not the connection passed to that
+     *     work, or the lease and the event have different keys
+     */
+    @Override
+    public void park(Connection transaction, Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(transaction, "transaction");
+        requireSameKey(lease, event);
+        writer.joinTransaction(
+                transaction, "parking event " + event.eventId() + " of subscription " + lease.key(), db -> {
+                    park(db, lease, event);
+                    return null;
+                });
+    }
+
+    private void park(Statements db, Lease lease, ParkedEvent event) throws SQLException {
+        long now = micros(clock.instant());
+        PreparedStatement park = db.prepare(PARK);
+        park.setString(1, event.key());
+        park.setString(2, event.eventId());
+        park.setString(3, event.aggregatorType());
+        park.setString(4, event.aggregatorId());
+        park.setInt(5, event.version());
+        park.setString(6, event.error());
+        park.setInt(7, event.attempts());
+        park.setLong(8, micros(event.parkedAt()));
+        park.setString(9, lease.key());
+        park.setString(10, lease.workerId());
+        park.setLong(11, lease.token());
+        park.setLong(12, now);
+        if (park.executeUpdate() == 0) {
+            throw new LeaseLostException(lease.key(), lease.workerId());
+        }
+    }
+
+    private static void requireSameKey(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(event, "event");
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
+    }
+
+    @Override
+    public List<ParkedEvent> parked(String key, int limit) {
+        Validation.name("key", key);
+        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
+        return readers.read("reading the parked events of subscription " + key, db -> {
+            PreparedStatement statement = db.prepare(SELECT_PARKED);
+            statement.setString(1, key);
+            statement.setInt(2, limit);
+            List<ParkedEvent> parked = new ArrayList<>(Math.min(limit, 64));
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    parked.add(new ParkedEvent(
+                            key,
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getInt(4),
+                            rs.getString(5),
+                            rs.getInt(6),
+                            instant(rs.getLong(7))));
+                }
+            }
+            return List.copyOf(parked);
+        });
+    }
+
+    @Override
+    public boolean unpark(String key, String eventId) {
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return writer.transaction("unparking event " + eventId + " of subscription " + key, db -> {
+            PreparedStatement unpark = db.prepare(UNPARK);
+            unpark.setString(1, key);
+            unpark.setString(2, eventId);
+            return unpark.executeUpdate() > 0;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The work runs on the executor's single writer connection, in a {@code BEGIN IMMEDIATE}
+     * transaction that holds the store's write lock from start to end: every other write of this
+     * executor, and of any other connection to the file, waits for it (other connections for at
+     * most their busy timeout). Keep it short. Reads of the executor go on meanwhile and see the
+     * state before the transaction.
+     *
+     * <p>Inside the work, write to the store only through {@link #acknowledge(Connection, Lease,
+     * String)} and {@link #park(Connection, Lease, ParkedEvent)}: the executor's other writing
+     * methods ({@link #write}, {@link #acknowledge(Lease, String)}, leases, ...) called from the
+     * work's thread fail at once with an {@link IllegalStateException} rather than deadlock. Events
+     * cannot be appended in the transaction.
+     *
+     * <p>The connection passed to the work refuses {@code commit}, {@code rollback}, {@code
+     * setAutoCommit(true)}, the JDBC savepoint methods, {@code setReadOnly} and {@code
+     * setTransactionIsolation} with an {@link IllegalStateException} (SQL {@code SAVEPOINT}
+     * statements work); closing it only detaches it. It stops working once the work returns.
+     *
+     * @throws IllegalStateException if called from inside the work of another {@code inTransaction}
+     */
+    @Override
+    public <T> T inTransaction(Work<T> work) {
+        Objects.requireNonNull(work, "work");
+        return writer.inTransaction("running a transaction", work);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The listener is called after every commit of {@link #write} by this executor, on the
+     * committing thread. Commits by other executors on the same file, in this process or another,
+     * are not noticed.
+     */
+    @Override
+    public Registration onCommit(Runnable listener) {
+        return signal.register(listener);
     }
 
     @Override
@@ -693,6 +951,7 @@ public final class SqliteExecutor implements Executor {
      */
     @Override
     public void close() {
+        writer.ensureNotInTransaction("closing the executor");
         closed = true;
         // Readers first: the last connection to close checkpoints the WAL into the database file
         // and deletes it, and only the writer (not a read-only connection) is allowed to.

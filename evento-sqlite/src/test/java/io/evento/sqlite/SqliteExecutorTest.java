@@ -13,6 +13,7 @@ import io.evento.PageRequest;
 import io.evento.RoutingFilter;
 import io.evento.StoreException;
 import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
@@ -51,13 +52,20 @@ class SqliteExecutorTest {
         assertThat(file).exists();
         assertThat(TestStore.column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))
                 .contains(
-                        "evento_event", "evento_meta", "evento_schema_history", "evento_snapshot", "evento_subscriber");
+                        "evento_event",
+                        "evento_meta",
+                        "evento_parked",
+                        "evento_schema_history",
+                        "evento_snapshot",
+                        "evento_subscriber");
         assertThat(TestStore.column(file, "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"))
                 .contains(
                         "evento_event_aggregate_version",
                         "evento_event_name_position",
                         "evento_event_routing_position",
-                        "evento_event_type_position");
+                        "evento_event_type_position",
+                        "evento_parked_key_event",
+                        "evento_parked_key_seq");
         assertThat((String) TestStore.single(file, "SELECT value FROM evento_meta WHERE key = 'store_id'"))
                 .matches("[0-9a-f]{12}");
     }
@@ -147,17 +155,28 @@ class SqliteExecutorTest {
                 executor.acquireLease("sub", "worker", Duration.ofMinutes(1)).orElseThrow();
         executor.close();
 
-        Map<String, Consumer<SqliteExecutor>> calls = Map.of(
-                "write", e -> e.write(events("t", "1", 2, 2)),
-                "read", e -> e.read(ReadQuery.all(PageRequest.forward(1, cursor))),
-                "readAggregate", e -> e.readAggregate("t", "1", 0, 10),
-                "lastEvent", e -> e.lastEvent("t", "1"),
-                "acquireLease", e -> e.acquireLease("sub", "worker", Duration.ofMinutes(1)),
-                "releaseLease", e -> e.releaseLease(lease),
-                "subscriberCursor", e -> e.subscriberCursor("sub"),
-                "acknowledge", e -> e.acknowledge(lease, cursor),
-                "snapshot", e -> e.snapshot("p", "t", "1"),
-                "saveSnapshot", e -> e.saveSnapshot(new StoredSnapshot("p", "t", "1", "r1", 1, new byte[] {1}, 1L)));
+        Map<String, Consumer<SqliteExecutor>> calls = Map.ofEntries(
+                Map.entry("write", e -> e.write(events("t", "1", 2, 2))),
+                Map.entry("read", e -> e.read(ReadQuery.all(PageRequest.forward(1, cursor)))),
+                Map.entry("readAggregate", e -> e.readAggregate("t", "1", 0, 10)),
+                Map.entry("lastEvent", e -> e.lastEvent("t", "1")),
+                Map.entry("acquireLease", e -> e.acquireLease("sub", "worker", Duration.ofMinutes(1))),
+                Map.entry("releaseLease", e -> e.releaseLease(lease)),
+                Map.entry("subscriberCursor", e -> e.subscriberCursor("sub")),
+                Map.entry("acknowledge", e -> e.acknowledge(lease, cursor)),
+                Map.entry("subscriber", e -> e.subscriber("sub")),
+                Map.entry("resetSubscriber", e -> e.resetSubscriber("sub", Optional.empty())),
+                Map.entry("pauseSubscriber", e -> e.pauseSubscriber("sub", true)),
+                Map.entry("parked", e -> e.parked("sub", 10)),
+                Map.entry("unpark", e -> e.unpark("sub", "event")),
+                Map.entry(
+                        "park",
+                        e -> e.park(lease, new ParkedEvent("sub", "event", "t", "1", 1, "x", 1, Instant.EPOCH))),
+                Map.entry("inTransaction", e -> e.inTransaction(c -> null)),
+                Map.entry("snapshot", e -> e.snapshot("p", "t", "1")),
+                Map.entry(
+                        "saveSnapshot",
+                        e -> e.saveSnapshot(new StoredSnapshot("p", "t", "1", "r1", 1, new byte[] {1}, 1L))));
         calls.forEach((name, call) -> assertThat(catchThrowable(() -> call.accept(executor)))
                 .as(name)
                 .isInstanceOf(StoreException.class)

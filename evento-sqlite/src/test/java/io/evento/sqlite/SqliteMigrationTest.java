@@ -2,11 +2,15 @@ package io.evento.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.evento.StoreException;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlScript;
+import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
+import io.evento.spi.SubscriberState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URL;
@@ -16,6 +20,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -91,8 +97,10 @@ class SqliteMigrationTest {
                 .hasMessageContaining("changed after it was applied")
                 .hasMessageContaining("feedbeef");
         assertThat(TestStore.count(file, "SELECT count(*) FROM evento_event")).isEqualTo(1);
-        assertThat(TestStore.column(file, "SELECT checksum FROM evento_schema_history"))
+        assertThat(TestStore.column(file, "SELECT checksum FROM evento_schema_history WHERE version = 1"))
                 .containsExactly("feedbeef");
+        assertThat(TestStore.count(file, "SELECT count(*) FROM evento_schema_history"))
+                .isEqualTo(SqliteExecutor.MIGRATION_FILES.size());
     }
 
     @Test
@@ -126,6 +134,89 @@ class SqliteMigrationTest {
         }
         assertThat(TestStore.count(file, "SELECT count(*) FROM evento_schema_history"))
                 .isEqualTo(SqliteExecutor.MIGRATION_FILES.size());
+    }
+
+    @Test
+    void a_store_of_schema_version_1_keeps_its_subscribers_leases_and_checkpoints_when_upgraded() throws Exception {
+        Path file = dir.resolve("events.db");
+        MigrationRunner v1Only = new MigrationRunner(
+                SqliteExecutor.SCHEMA_HISTORY_TABLE,
+                List.of("BEGIN IMMEDIATE"),
+                List.of(SqliteExecutor.migrationRunner(Clock.systemUTC())
+                        .migrations()
+                        .getFirst()),
+                Clock.systemUTC());
+        try (Connection c = TestStore.connect(file)) {
+            assertThat(v1Only.migrate(c)).extracting(Migration::version).containsExactly(1);
+        }
+        long future = SqliteExecutor.micros(Instant.now().plus(Duration.ofHours(1)));
+        TestStore.execute(
+                file,
+                "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
+                        + " VALUES ('held', 'w1', 3, " + future + ", 'c-held', 0)",
+                "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
+                        + " VALUES ('idle', 'w2', 5, 0, NULL, 0)");
+
+        try (SqliteExecutor executor = SqliteExecutor.open(file)) {
+            SubscriberState held = executor.subscriber("held").orElseThrow();
+            assertThat(held.workerId()).contains("w1");
+            assertThat(held.token()).isEqualTo(3);
+            assertThat(held.cursor()).contains("c-held");
+            assertThat(held.paused()).isFalse();
+            assertThat(held.leased(Instant.now())).isTrue();
+            assertThat(executor.acquireLease("held", "w2", Duration.ofMinutes(1)))
+                    .isEmpty();
+            Lease renewed =
+                    executor.acquireLease("held", "w1", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(renewed.token()).isEqualTo(3);
+            assertThat(executor.acquireLease("idle", "w3", Duration.ofMinutes(1)))
+                    .map(Lease::token)
+                    .contains(6L);
+            assertThat(executor.parked("held", 10)).isEmpty();
+        }
+        assertHistoryHasEachVersionOnce(file);
+    }
+
+    @Test
+    void replaying_the_scripts_over_a_migrated_store_keeps_its_subscribers_and_parked_events() throws Exception {
+        Path file = dir.resolve("events.db");
+        TestStore.execute(file, "PRAGMA journal_mode = WAL");
+        for (Migration m : SqliteExecutor.migrationRunner(Clock.systemUTC()).migrations()) {
+            TestStore.execute(file, SqlScript.statements(m.script()).toArray(String[]::new));
+        }
+        long future = SqliteExecutor.micros(Instant.now().plus(Duration.ofHours(1)));
+        TestStore.execute(
+                file,
+                "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, cursor, updated_at)"
+                        + " VALUES ('sub', 'w1', 2, " + future + ", 'c1', 0)",
+                "INSERT INTO evento_parked (key, event_id, aggregator_type, aggregator_id, version, error,"
+                        + " attempts, parked_at) VALUES ('sub', 'e2', 't', '1', 2, 'second', 1, 0)",
+                "INSERT INTO evento_parked (key, event_id, aggregator_type, aggregator_id, version, error,"
+                        + " attempts, parked_at) VALUES ('sub', 'e1', 't', '1', 1, 'first', 1, 0)");
+
+        try (SqliteExecutor executor = SqliteExecutor.open(file)) {
+            SubscriberState state = executor.subscriber("sub").orElseThrow();
+            assertThat(state.workerId()).contains("w1");
+            assertThat(state.token()).isEqualTo(2);
+            assertThat(state.cursor()).contains("c1");
+            assertThat(executor.parked("sub", 10))
+                    .extracting(ParkedEvent::eventId, ParkedEvent::error)
+                    .containsExactly(tuple("e2", "second"), tuple("e1", "first"));
+        }
+        assertHistoryHasEachVersionOnce(file);
+    }
+
+    @Test
+    void the_subscriber_table_refuses_a_paused_flag_other_than_0_or_1() throws Exception {
+        Path file = dir.resolve("events.db");
+        SqliteExecutor.open(file).close();
+
+        assertThatThrownBy(() -> TestStore.execute(
+                        file,
+                        "INSERT INTO evento_subscriber (key, worker_id, token, expires_at, updated_at, paused)"
+                                + " VALUES ('k', '', 0, 0, 0, 2)"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("CHECK");
     }
 
     @Test

@@ -141,6 +141,25 @@ class SqliteQueryPlanTest {
     }
 
     @Test
+    void the_dead_letter_store_lists_oldest_first_and_finds_an_entry_by_index() throws Exception {
+        Path file = dir.resolve("events.db");
+        SqliteExecutor.open(file).close();
+        try (Connection c = TestStore.connect(file)) {
+            assertThat(plan(c, new SqlQuery(SqliteExecutor.SELECT_PARKED, List.of("sub", 10L))))
+                    .containsExactly("SEARCH evento_parked USING INDEX evento_parked_key_seq (key=?)");
+            assertThat(plan(c, new SqlQuery(SqliteExecutor.UNPARK, List.of("sub", "e1"))))
+                    .containsExactly("SEARCH evento_parked USING INDEX evento_parked_key_event (key=? AND event_id=?)");
+            assertThat(plan(
+                            c,
+                            new SqlQuery(
+                                    SqliteExecutor.PARK,
+                                    List.of("sub", "e1", "t", "1", 1L, "error", 1L, 0L, "sub", "w1", 1L, 0L))))
+                    .containsExactly(
+                            "SEARCH evento_subscriber EXISTS USING INDEX sqlite_autoindex_evento_subscriber_1 (key=?)");
+        }
+    }
+
+    @Test
     void page_queries_still_avoid_sorting_once_sqlite_has_statistics_of_a_populated_store() throws Exception {
         Path file = dir.resolve("events.db");
         try (SqliteExecutor executor = SqliteExecutor.open(file)) {

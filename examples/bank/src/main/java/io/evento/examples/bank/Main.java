@@ -3,11 +3,15 @@ package io.evento.examples.bank;
 import io.evento.ConcurrencyException;
 import io.evento.Evento;
 import io.evento.Loaded;
+import io.evento.Subscription;
+import io.evento.SubscriptionHandle;
+import io.evento.SubscriptionStatus;
 import io.evento.examples.bank.Account.AccountType;
 import io.evento.sqlite.SqliteExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Locale;
@@ -45,8 +49,37 @@ public final class Main {
         try (SqliteExecutor executor = SqliteExecutor.open(DATABASE)) {
             Evento evento = Evento.builder(executor).register(Account.class).build();
             System.out.println("Evento bank example, on SQLite: " + DATABASE.toAbsolutePath());
-            new Main(evento).run();
+            AccountDirectory.createTable(executor);
+            Subscription directory = AccountDirectory.subscription(evento);
+            try (SubscriptionHandle running = directory.start()) {
+                new Main(evento).run();
+                showDirectory(executor, directory, running);
+            }
         }
+    }
+
+    /** The read model follows the log in the background; wait until it has caught up, then query it. */
+    private static void showDirectory(SqliteExecutor executor, Subscription directory, SubscriptionHandle running) {
+        System.out.printf("%nThe account directory, a read model kept by the subscription '%s'%n", directory.key());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (directory.status().getFirst().lagEvents() > 0) {
+            if (!running.isRunning() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the directory did not catch up: " + running.failure());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        SubscriptionStatus status = directory.status().getFirst();
+        say(
+                "caught up: checkpoint %s, %d events behind, worker %s",
+                status.cursor().orElse("-"),
+                status.lagEvents(),
+                status.workerId().orElse("-"));
+        AccountDirectory.richestFirst(executor).forEach(row -> say("%s", row));
     }
 
     private void run() {
