@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -63,9 +64,10 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!closed) {
             if (fill()) {
-                Edge<StoredEvent> edge = buffer.removeFirst();
-                cursor = Optional.of(edge.cursor());
-                return Optional.of(evento.decode(edge.node()));
+                // Decode before moving on: an event that fails to decode stays next, not lost.
+                Event<?> event = evento.decode(buffer.getFirst().node());
+                cursor = Optional.of(buffer.removeFirst().cursor());
+                return Optional.of(event);
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -116,14 +118,27 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
     }
 
     /**
-     * This tail as an endless sequential stream; closing the stream closes the tail.
+     * This tail as a sequential stream that ends when the tail is closed; closing the stream closes
+     * the tail.
      *
      * @return the stream
      */
     public Stream<Event<?>> stream() {
-        return StreamSupport.stream(
-                        Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED | Spliterator.NONNULL), false)
-                .onClose(this::close);
+        Spliterator<Event<?>> events =
+                new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL) {
+                    @Override
+                    public boolean tryAdvance(Consumer<? super Event<?>> action) {
+                        while (!closed) {
+                            Optional<Event<?>> next = poll(pollInterval);
+                            if (next.isPresent()) {
+                                action.accept(next.get());
+                                return true;
+                            }
+                        }
+                        return false;
+                    }
+                };
+        return StreamSupport.stream(events, false).onClose(this::close);
     }
 
     /** Stops the tail and wakes a blocked {@link #next()}. Idempotent. */

@@ -4,7 +4,6 @@ import io.evento.internal.EventTypes;
 import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.JdbcExecutor;
-import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
@@ -385,18 +384,7 @@ public final class Subscription {
                 handled += byRunningWorker.get();
                 continue;
             }
-            Executor executor = evento.executor();
-            Lease lease = executor.acquireLease(k, workerId, leaseTtl)
-                    .orElseThrow(() -> new IllegalStateException("cannot retry the parked events of '" + k
-                            + "': another worker holds its lease or it is paused ("
-                            + executor.subscriber(k)
-                                    .flatMap(SubscriberState::workerId)
-                                    .orElse("paused") + ")"));
-            try {
-                handled += new SubscriptionWorker(this, null, k, partitionOf(k), true).retryParked(lease);
-            } finally {
-                executor.releaseLease(lease);
-            }
+            handled += new SubscriptionHandle(this, true).retryParkedAlone(k);
         }
         return handled;
     }
@@ -738,14 +726,21 @@ public final class Subscription {
         }
 
         /**
-         * Names this worker in leases and status (default: host, process id and a random suffix).
-         * Two running workers must never share an id.
+         * Names this process in leases and status (default: host, process id and a random suffix).
+         * Each run ({@link Subscription#start()}, {@link Subscription#execute()}) leases under this
+         * name plus a suffix of its own, so two runs never share a lease.
          *
          * @param workerId the id
          * @return this builder
          */
         public Builder workerId(String workerId) {
-            this.workerId = Validation.id("workerId", workerId);
+            Validation.id("workerId", workerId);
+            if (workerId.length() > Limits.ID_MAX_LENGTH - 6) {
+                throw new IllegalArgumentException("workerId is " + workerId.length()
+                        + " characters long, the maximum is " + (Limits.ID_MAX_LENGTH - 6)
+                        + " (each run adds a 6-character suffix)");
+            }
+            this.workerId = workerId;
             return this;
         }
 

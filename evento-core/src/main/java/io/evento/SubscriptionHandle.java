@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,12 +33,18 @@ public final class SubscriptionHandle implements AutoCloseable {
     private final List<SubscriptionWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Set<Integer> held = new HashSet<>();
+    private final AtomicInteger liveWorkers = new AtomicInteger();
+    private final String owner;
     private int fairShare;
-    private Executor.Registration registration = () -> {};
+    private volatile Executor.Registration registration = () -> {};
 
     SubscriptionHandle(Subscription subscription, boolean once) {
         this.subscription = subscription;
         this.once = once;
+        // Each run leases under its own name: two runs of one subscription in one process must
+        // contend for the lease like two processes do, not share it as "the same worker".
+        this.owner = subscription.workerId + "/"
+                + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36), 36);
         // Until the coordinator has counted the workers, a partitioned subscription takes nothing.
         this.fairShare = subscription.partitions == 1 ? 1 : 0;
     }
@@ -131,15 +139,16 @@ public final class SubscriptionHandle implements AutoCloseable {
         registration = subscription.evento.executor().onCommit(wakeup::wake);
         List<String> keys = subscription.keys();
         for (int p = 0; p < keys.size(); p++) {
-            SubscriptionWorker worker =
-                    new SubscriptionWorker(subscription, this, keys.get(p), keys.size() == 1 ? -1 : p, false);
-            workers.add(worker);
+            workers.add(
+                    new SubscriptionWorker(subscription, this, keys.get(p), owner, keys.size() == 1 ? -1 : p, false));
         }
+        liveWorkers.set(workers.size());
         for (SubscriptionWorker worker : workers) {
             threads.add(Thread.ofVirtual()
                     .name("evento-subscription-" + worker.key())
                     .start(() -> {
                         if (subscription.delay.isPositive() && !sleep(subscription.delay)) {
+                            workerExited();
                             return;
                         }
                         worker.run();
@@ -157,10 +166,27 @@ public final class SubscriptionHandle implements AutoCloseable {
         try {
             List<String> keys = subscription.keys();
             for (int p = 0; p < keys.size(); p++) {
-                new SubscriptionWorker(subscription, this, keys.get(p), keys.size() == 1 ? -1 : p, true).runOnce();
+                new SubscriptionWorker(subscription, this, keys.get(p), owner, keys.size() == 1 ? -1 : p, true)
+                        .runOnce();
             }
         } finally {
             registration.close();
+        }
+    }
+
+    /** Retries the parked events of one key without a running worker, under this run's identity. */
+    int retryParkedAlone(String key) {
+        return new SubscriptionWorker(subscription, this, key, owner, subscription.partitionOf(key), true)
+                .retryParkedAlone();
+    }
+
+    /** The last worker to exit, for whatever reason, lets go of the commit listener. */
+    void workerExited() {
+        if (liveWorkers.decrementAndGet() == 0) {
+            stop.countDown();
+            wakeup.wake();
+            registration.close();
+            subscription.stopped(this);
         }
     }
 
@@ -250,8 +276,7 @@ public final class SubscriptionHandle implements AutoCloseable {
                                 : executor.acquireLease(slot.key(), slot.workerId(), ttl)
                                         .orElse(null);
                         for (int i = 0; i < n && slot == null; i++) {
-                            slot = executor.acquireLease(slotKey(i), subscription.workerId, ttl)
-                                    .orElse(null);
+                            slot = executor.acquireLease(slotKey(i), owner, ttl).orElse(null);
                         }
                         int live = 0;
                         java.time.Instant now = subscription.evento.clock().instant();
@@ -263,10 +288,14 @@ public final class SubscriptionHandle implements AutoCloseable {
                             }
                         }
                         int share = slot == null ? 0 : (n + Math.max(live, 1) - 1) / Math.max(live, 1);
+                        boolean changed;
                         synchronized (SubscriptionHandle.this) {
+                            changed = fairShare != share;
                             fairShare = share;
                         }
-                        wakeup.wake();
+                        if (changed) {
+                            wakeup.wake();
+                        }
                     } catch (EventoException e) {
                         LOG.warn("subscription '{}': could not count its workers", subscription.key(), e);
                     }

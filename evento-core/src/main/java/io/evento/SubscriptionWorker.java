@@ -19,12 +19,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Processes one subscription key: takes its lease, reads chunks after the checkpoint, handles them
  * with retries, acknowledges, and waits for new events. One per key, each on its own virtual thread.
+ *
+ * <p>Two rules keep it correct. The checkpoint only moves past events that were handled (or
+ * parked), acknowledged with the lease this worker holds, so a worker that lost its lease cannot
+ * move it. And the worker stops dispatching as soon as its lease may have lapsed: the heartbeat
+ * sets {@code lost} when a renewal fails, and every dispatch first checks a local deadline measured
+ * on this machine's monotonic clock, so a stuck heartbeat cannot let it run on beside its
+ * replacement.
  */
 final class SubscriptionWorker {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionWorker.class);
@@ -36,14 +44,21 @@ final class SubscriptionWorker {
     private final SubscriptionHandle handle;
     private final Executor executor;
     private final String key;
+    private final String owner;
     private final int partition;
     private final boolean once;
     private final ConcurrentLinkedQueue<CompletableFuture<Integer>> retryRequests = new ConcurrentLinkedQueue<>();
     private volatile Lease lease;
     private volatile boolean lost;
     private volatile boolean pausing;
+    /** When the lease may lapse, by {@link System#nanoTime()}, as measured before its last renewal. */
+    private volatile long leaseDeadline;
+
+    private volatile Thread thread;
+    /** Events per transaction; halved when a transaction outlives the lease. */
+    private int transactionSize;
     /** The failure of the last transactional attempt, kept for the retry and the parked entry. */
-    private Exception lastFailure;
+    private Throwable lastFailure;
 
     /** A handler failure inside a transaction, carried out of it so the transaction rolls back. */
     private static final class HandlerFailed extends RuntimeException {
@@ -52,7 +67,7 @@ final class SubscriptionWorker {
 
         final int index;
 
-        HandlerFailed(int index, Exception cause) {
+        HandlerFailed(int index, Throwable cause) {
             super(cause);
             this.index = index;
         }
@@ -68,13 +83,16 @@ final class SubscriptionWorker {
         }
     }
 
-    SubscriptionWorker(Subscription sub, SubscriptionHandle handle, String key, int partition, boolean once) {
+    SubscriptionWorker(
+            Subscription sub, SubscriptionHandle handle, String key, String owner, int partition, boolean once) {
         this.sub = sub;
         this.handle = handle;
         this.executor = sub.evento.executor();
         this.key = key;
+        this.owner = owner;
         this.partition = partition;
         this.once = once;
+        this.transactionSize = sub.chunkSize;
     }
 
     String key() {
@@ -87,16 +105,18 @@ final class SubscriptionWorker {
 
     /** The background loop of a started subscription: runs until the handle stops. */
     void run() {
+        thread = Thread.currentThread();
         Wakeup.Waiter waiter = handle.wakeup().waiter();
         Duration storeBackoff = sub.pollInterval;
         try {
             while (!handle.stopping()) {
                 try {
                     if (!handle.reserve(partition)) {
+                        failRetryRequests();
                         waiter.await(sub.pollInterval);
                         continue;
                     }
-                    Optional<Lease> taken = executor.acquireLease(key, sub.workerId, sub.leaseTtl);
+                    Optional<Lease> taken = acquire();
                     if (taken.isEmpty()) {
                         handle.unreserve(partition);
                         failRetryRequests();
@@ -114,6 +134,7 @@ final class SubscriptionWorker {
                         return;
                     }
                     LOG.warn("subscription '{}': store failure, retrying in {}", key, storeBackoff, e);
+                    failRetryRequests();
                     handle.sleep(storeBackoff);
                     storeBackoff = min(storeBackoff.multipliedBy(2), sub.maxBackoff.plus(sub.pollInterval));
                 }
@@ -126,36 +147,66 @@ final class SubscriptionWorker {
             throw e;
         } finally {
             failRetryRequests();
+            handle.workerExited();
         }
     }
 
-    /** {@link Subscription#execute()}: catch up once with this key. */
+    /**
+     * {@link Subscription#execute()}: handles every event readable when it starts, then returns.
+     *
+     * @throws IllegalStateException if the lease is held by another worker, or lost or paused on
+     *     the way
+     */
     void runOnce() {
-        Lease taken = executor.acquireLease(key, sub.workerId, sub.leaseTtl)
-                .orElseThrow(() -> new IllegalStateException("subscription '" + key
-                        + "' is leased by another worker ("
-                        + executor.subscriber(key)
-                                .flatMap(SubscriberState::workerId)
-                                .orElse("or paused")
-                        + "); stop it or wait until its lease lapses"));
-        holdAndProcess(taken, handle.wakeup().waiter());
-        if (handle.failure().isPresent()) {
-            throw (RuntimeException) handle.failure().get();
+        thread = Thread.currentThread();
+        Lease taken = acquire().orElseThrow(() -> {
+            Optional<SubscriberState> state = executor.subscriber(key);
+            if (state.map(SubscriberState::paused).orElse(false)) {
+                return new IllegalStateException("subscription '" + key + "' is paused; resume() it first");
+            }
+            return new IllegalStateException("subscription '" + key + "' is leased by another worker ("
+                    + state.flatMap(SubscriberState::workerId).orElse("?")
+                    + "); stop it or wait until its lease lapses");
+        });
+        // Stop at the last event readable now, or a busy log would keep execute() running for ever.
+        Optional<String> head =
+                executor.read(new ReadQuery(sub.filters, sub.routing, PageRequest.backward(1))).nodes().stream()
+                        .map(StoredEvent::id)
+                        .findFirst();
+        if (head.isEmpty()) {
+            executor.releaseLease(taken);
+            return;
         }
+        holdAndProcess(taken, handle.wakeup().waiter(), head.get());
+        if (lost || pausing) {
+            throw new IllegalStateException("subscription '" + key + "' stopped before catching up: "
+                    + (pausing ? "it was paused" : "its lease was lost or revoked")
+                    + "; the events handled so far are acknowledged");
+        }
+    }
+
+    private Optional<Lease> acquire() {
+        long before = System.nanoTime();
+        Optional<Lease> taken = executor.acquireLease(key, owner, sub.leaseTtl);
+        taken.ifPresent(l -> leaseDeadline = before + sub.leaseTtl.toNanos());
+        return taken;
     }
 
     private void holdAndProcess(Lease taken, Wakeup.Waiter waiter) {
+        holdAndProcess(taken, waiter, null);
+    }
+
+    private void holdAndProcess(Lease taken, Wakeup.Waiter waiter, String stopAfter) {
         lease = taken;
         lost = false;
         pausing = false;
-        Heartbeat heartbeat = new Heartbeat();
-        Thread beating = Thread.ofVirtual().name("evento-heartbeat-" + key).start(heartbeat);
+        Heartbeat heartbeat = startHeartbeat();
         try {
-            process(waiter);
+            process(waiter, stopAfter);
         } finally {
-            heartbeat.stop.countDown();
-            joinQuietly(beating);
+            heartbeat.stop();
             handle.unreserve(partition);
+            failRetryRequests();
             if (!lost) {
                 try {
                     executor.releaseLease(lease);
@@ -167,7 +218,7 @@ final class SubscriptionWorker {
         }
     }
 
-    private void process(Wakeup.Waiter waiter) {
+    private void process(Wakeup.Waiter waiter, String stopAfter) {
         Optional<String> cursor = executor.subscriberCursor(key);
         Duration wait = sub.pollInterval;
         while (!handle.stopping() && !lost && !pausing && !handle.shouldRelease(partition)) {
@@ -185,10 +236,23 @@ final class SubscriptionWorker {
                 continue;
             }
             wait = sub.pollInterval;
-            Optional<String> acked =
-                    sub.transactional ? processInTransactions(page.edges()) : processChunk(page.edges());
+            List<Edge<StoredEvent>> edges = page.edges();
+            boolean last = false;
+            if (stopAfter != null) {
+                for (int i = 0; i < edges.size(); i++) {
+                    if (edges.get(i).node().id().equals(stopAfter)) {
+                        edges = edges.subList(0, i + 1);
+                        last = true;
+                        break;
+                    }
+                }
+            }
+            Optional<String> acked = sub.transactional ? processInTransactions(edges) : processChunk(edges);
             if (acked.isPresent()) {
                 cursor = acked;
+                if (last && acked.get().equals(edges.getLast().cursor())) {
+                    return;
+                }
             }
         }
     }
@@ -201,9 +265,6 @@ final class SubscriptionWorker {
         String last = null;
         try {
             for (Edge<StoredEvent> edge : edges) {
-                if (lost) {
-                    return Optional.empty();
-                }
                 if (handle.stopping()) {
                     break;
                 }
@@ -223,10 +284,12 @@ final class SubscriptionWorker {
 
     private void handleWithRetries(StoredEvent stored) throws Aborted {
         for (int attempt = 1; ; attempt++) {
+            ensureLeased();
             try {
                 dispatch(stored, null, attempt);
                 return;
-            } catch (Exception e) {
+            } catch (Throwable e) {
+                rethrowIfFatal(e);
                 if (attempt > sub.retries) {
                     giveUp(stored, attempt, e, null);
                     return;
@@ -237,7 +300,7 @@ final class SubscriptionWorker {
     }
 
     /** After the last retry: park and go on, or stop the subscription. */
-    private void giveUp(StoredEvent stored, int attempts, Exception cause, Connection tx) throws Aborted {
+    private void giveUp(StoredEvent stored, int attempts, Throwable cause, Connection tx) throws Aborted {
         if (!sub.acceptFailure) {
             throw new SubscriptionFailedException(key, stored.id(), describe(stored), attempts, cause);
         }
@@ -269,7 +332,7 @@ final class SubscriptionWorker {
         }
     }
 
-    private void retryLater(StoredEvent stored, int attempt, Exception cause) throws Aborted {
+    private void retryLater(StoredEvent stored, int attempt, Throwable cause) throws Aborted {
         Duration wait = backoff(attempt);
         LOG.warn(
                 "subscription '{}': event {} ({}) failed on attempt {}, retrying in {} ms",
@@ -302,24 +365,40 @@ final class SubscriptionWorker {
     // Transactional chunks: handlers and checkpoint commit together
     // ---------------------------------------------------------------------------------------------
 
+    /** What one transaction did. */
+    private record Outcome(int failedAt, int committedTo) {
+        static final int NONE = -1;
+    }
+
     private Optional<String> processInTransactions(List<Edge<StoredEvent>> edges) {
         String acked = null;
         int from = 0;
         try {
             while (from < edges.size() && !lost && !handle.stopping()) {
-                int failedAt = runInTransaction(edges, from, edges.size(), 1);
-                if (failedAt < 0) {
-                    return Optional.of(edges.getLast().cursor());
+                int to = Math.min(edges.size(), from + transactionSize);
+                Outcome outcome = runInTransaction(edges, from, to, 1);
+                if (outcome.failedAt() == Outcome.NONE) {
+                    if (outcome.committedTo() > from) {
+                        acked = edges.get(outcome.committedTo() - 1).cursor();
+                    }
+                    from = outcome.committedTo();
+                    continue;
                 }
                 // Commit the events before the failing one, then deal with it alone.
+                int failedAt = outcome.failedAt();
                 while (failedAt > from) {
-                    int again = runInTransaction(edges, from, failedAt, 1);
-                    if (again < 0) {
-                        acked = edges.get(failedAt - 1).cursor();
+                    Outcome prefix = runInTransaction(edges, from, failedAt, 1);
+                    if (prefix.failedAt() == Outcome.NONE) {
+                        if (prefix.committedTo() > from) {
+                            acked = edges.get(prefix.committedTo() - 1).cursor();
+                        }
+                        if (prefix.committedTo() < failedAt) {
+                            return Optional.ofNullable(acked); // stopping
+                        }
                         from = failedAt;
                         break;
                     }
-                    failedAt = again;
+                    failedAt = prefix.failedAt();
                 }
                 retryAloneInTransactions(edges.get(from));
                 acked = edges.get(from).cursor();
@@ -329,35 +408,51 @@ final class SubscriptionWorker {
             // What committed is acknowledged; the rest is redelivered.
         } catch (LeaseLostException e) {
             lost = true;
+            if (transactionSize > 1) {
+                transactionSize = Math.max(1, transactionSize / 2);
+                LOG.warn(
+                        "subscription '{}': a transaction outlived the lease; down to {} events per transaction"
+                                + " (a longer leaseTtl avoids this)",
+                        key,
+                        transactionSize);
+            }
         }
         return Optional.ofNullable(acked);
     }
 
     /**
-     * Handles {@code edges[from, to)} and acknowledges the last one in one transaction.
-     *
-     * @return -1 if it committed, otherwise the index of the event whose handler failed (rolled back)
+     * Handles {@code edges[from, to)} and acknowledges the last handled one in one transaction. It
+     * stops early, committing what it handled, when the subscription is stopping.
      */
-    private int runInTransaction(List<Edge<StoredEvent>> edges, int from, int to, int attempt) {
+    private Outcome runInTransaction(List<Edge<StoredEvent>> edges, int from, int to, int attempt) {
         JdbcExecutor jdbc = (JdbcExecutor) executor;
         try {
             return jdbc.inTransaction(tx -> {
+                int end = to;
                 for (int i = from; i < to; i++) {
+                    if (i > from && handle.stopping()) {
+                        end = i;
+                        break;
+                    }
                     StoredEvent stored = edges.get(i).node();
                     if (sub.inPartition(stored, partition)) {
                         try {
+                            ensureLeased();
                             dispatch(stored, tx, attempt);
-                        } catch (Exception e) {
+                        } catch (Aborted e) {
+                            throw new LeaseLostException(key, owner);
+                        } catch (Throwable e) {
+                            rethrowIfFatal(e);
                             throw new HandlerFailed(i, e);
                         }
                     }
                 }
-                jdbc.acknowledge(tx, lease, edges.get(to - 1).cursor());
-                return -1;
+                jdbc.acknowledge(tx, lease, edges.get(end - 1).cursor());
+                return new Outcome(Outcome.NONE, end);
             });
         } catch (HandlerFailed f) {
-            lastFailure = (Exception) f.getCause();
-            return f.index;
+            lastFailure = f.getCause();
+            return new Outcome(f.index, from);
         }
     }
 
@@ -366,7 +461,7 @@ final class SubscriptionWorker {
         List<Edge<StoredEvent>> one = List.of(edge);
         for (int attempt = 2; ; attempt++) {
             if (attempt > sub.retries + 1) {
-                Exception cause = lastFailure;
+                Throwable cause = lastFailure;
                 int attempts = attempt - 1;
                 if (!sub.acceptFailure) {
                     throw new SubscriptionFailedException(key, stored.id(), describe(stored), attempts, cause);
@@ -377,7 +472,7 @@ final class SubscriptionWorker {
                         try {
                             giveUp(stored, attempts, cause, tx);
                         } catch (Aborted e) {
-                            throw new LeaseLostException(key, sub.workerId);
+                            throw new LeaseLostException(key, owner);
                         }
                         jdbc.acknowledge(tx, lease, edge.cursor());
                         return null;
@@ -389,7 +484,7 @@ final class SubscriptionWorker {
                 return;
             }
             retryLater(stored, attempt - 1, lastFailure);
-            if (runInTransaction(one, 0, 1, attempt) < 0) {
+            if (runInTransaction(one, 0, 1, attempt).failedAt() == Outcome.NONE) {
                 return;
             }
         }
@@ -399,38 +494,57 @@ final class SubscriptionWorker {
     // One event
     // ---------------------------------------------------------------------------------------------
 
+    /** Stops dispatching once the lease may have lapsed, even if the heartbeat has not said so. */
+    private void ensureLeased() throws Aborted {
+        if (lost || System.nanoTime() - leaseDeadline > 0) {
+            if (!lost) {
+                LOG.warn("subscription '{}': lease not renewed in time, stopping before the next event", key);
+            }
+            lost = true;
+            throw new Aborted();
+        }
+    }
+
     private void dispatch(StoredEvent stored, Connection tx, int attempt) throws Exception {
-        Optional<EventTypes.Descriptor> d = sub.evento.types().resolve(stored.aggregatorType(), stored.name());
-        if (d.isEmpty()) {
-            if (sub.safetyCheck) {
-                throw new EventDecodingException(
-                        stored.id(),
-                        stored.aggregatorType(),
-                        stored.aggregatorId(),
-                        stored.version(),
-                        stored.name(),
-                        "no registered event has this name",
-                        null);
+        try {
+            Optional<EventTypes.Descriptor> d = sub.evento.types().resolve(stored.aggregatorType(), stored.name());
+            if (d.isEmpty()) {
+                if (sub.safetyCheck) {
+                    throw new EventDecodingException(
+                            stored.id(),
+                            stored.aggregatorType(),
+                            stored.aggregatorId(),
+                            stored.version(),
+                            stored.name(),
+                            "no registered event has this name",
+                            null);
+                }
+                return;
             }
-            return;
-        }
-        Class<?> type = d.get().type();
-        Optional<Subscription.Handler<Object>> handler = sub.handlerFor(type);
-        if (handler.isEmpty()) {
-            if (sub.safetyCheck && !sub.isSkipped(type)) {
-                throw new UnhandledEventException(
-                        "subscription '" + sub.key() + "'",
-                        stored.id(),
-                        stored.aggregatorType(),
-                        stored.aggregatorId(),
-                        stored.version(),
-                        stored.name());
+            Class<?> type = d.get().type();
+            Optional<Subscription.Handler<Object>> handler = sub.handlerFor(type);
+            if (handler.isEmpty()) {
+                if (sub.safetyCheck && !sub.isSkipped(type)) {
+                    throw new UnhandledEventException(
+                            "subscription '" + sub.key() + "'",
+                            stored.id(),
+                            stored.aggregatorType(),
+                            stored.aggregatorId(),
+                            stored.version(),
+                            stored.name());
+                }
+                return;
             }
-            return;
+            @SuppressWarnings("unchecked")
+            Event<Object> event = (Event<Object>) sub.evento.decode(stored, type);
+            handler.get().handle(event, new HandlerContext(tx, attempt));
+        } finally {
+            // A handler that restored an interrupt must not turn every later wait of this worker
+            // into an immediate return; nothing interrupts workers on purpose.
+            if (Thread.currentThread() == thread) {
+                Thread.interrupted();
+            }
         }
-        @SuppressWarnings("unchecked")
-        Event<Object> event = (Event<Object>) sub.evento.decode(stored, type);
-        handler.get().handle(event, new HandlerContext(tx, attempt));
     }
 
     private final class HandlerContext implements Subscription.Context {
@@ -484,19 +598,34 @@ final class SubscriptionWorker {
     // Parked events
     // ---------------------------------------------------------------------------------------------
 
-    /** Asks this worker to retry its parked events, if it holds its lease now; waits for the answer. */
+    /**
+     * Asks this worker to retry its parked events if it holds its lease now, and waits for the
+     * answer; empty if it does not hold it.
+     */
     Optional<Integer> retryParkedWhileHolding() {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException(
+                    "retryParked() was called from a handler of subscription " + sub.key() + "; call it from outside");
+        }
         if (lease == null || lost) {
             return Optional.empty();
         }
         CompletableFuture<Integer> request = new CompletableFuture<>();
         retryRequests.add(request);
+        if (lease == null || lost) {
+            // The worker let go meanwhile and may already have failed the queue: do it again.
+            failRetryRequests();
+        }
         handle.wakeup().wake();
         try {
-            return Optional.of(request.get());
+            return Optional.of(request.get(sub.leaseTtl.multipliedBy(4).toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the parked events of '" + key + "' were retried", e);
+        } catch (TimeoutException e) {
+            request.cancel(false);
+            throw new IllegalStateException("the worker of '" + key + "' did not get to the parked events in time; "
+                    + "it may be busy with a long chunk, try again");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -508,10 +637,14 @@ final class SubscriptionWorker {
     private void serveRetryRequests() {
         CompletableFuture<Integer> request;
         while ((request = retryRequests.poll()) != null) {
+            if (request.isDone()) {
+                continue;
+            }
             try {
                 request.complete(retryParked(lease));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 request.completeExceptionally(e);
+                rethrowIfFatal(e);
             }
         }
     }
@@ -524,11 +657,43 @@ final class SubscriptionWorker {
         }
     }
 
-    /** Runs the handlers once on each parked event of this key, under {@code held}. */
-    int retryParked(Lease held) {
-        this.lease = held;
+    /**
+     * {@link Subscription#retryParked()} without a running worker: takes the lease with its own
+     * identity, keeps it alive with a heartbeat, retries, releases.
+     */
+    int retryParkedAlone() {
+        thread = Thread.currentThread();
+        Lease taken = acquire()
+                .orElseThrow(() -> new IllegalStateException("cannot retry the parked events of '"
+                        + key + "': another worker holds its lease or it is paused ("
+                        + executor.subscriber(key)
+                                .flatMap(SubscriberState::workerId)
+                                .orElse("paused") + ")"));
+        lease = taken;
+        Heartbeat heartbeat = startHeartbeat();
+        try {
+            return retryParked(taken);
+        } finally {
+            heartbeat.stop();
+            if (!lost) {
+                executor.releaseLease(lease);
+            }
+            lease = null;
+        }
+    }
+
+    /**
+     * Runs the handlers once on each parked event of this key, under {@code held}. A success leaves
+     * the dead-letter store (in the handlers' transaction, for a transactional subscription); a
+     * failure stays parked with one more attempt. Store failures propagate: they say nothing about
+     * the handler.
+     */
+    private int retryParked(Lease held) {
         int handled = 0;
         for (ParkedEvent parked : executor.parked(key, Limits.PAGE_MAX_SIZE)) {
+            if (lost) {
+                throw new LeaseLostException(key, owner);
+            }
             List<StoredEvent> found =
                     executor.readAggregate(parked.aggregatorType(), parked.aggregatorId(), parked.version() - 1, 1);
             if (found.isEmpty() || !found.getFirst().id().equals(parked.eventId())) {
@@ -537,23 +702,37 @@ final class SubscriptionWorker {
             }
             StoredEvent stored = found.getFirst();
             int attempt = parked.attempts() + 1;
-            try {
-                if (sub.transactional) {
-                    ((JdbcExecutor) executor).inTransaction(tx -> {
+            Throwable failure = null;
+            if (sub.transactional) {
+                JdbcExecutor jdbc = (JdbcExecutor) executor;
+                try {
+                    jdbc.inTransaction(tx -> {
                         try {
                             dispatch(stored, tx, attempt);
-                        } catch (Exception e) {
+                        } catch (Throwable e) {
+                            rethrowIfFatal(e);
                             throw new HandlerFailed(0, e);
                         }
+                        jdbc.unpark(tx, key, parked.eventId());
                         return null;
                     });
-                } else {
-                    dispatch(stored, null, attempt);
+                } catch (HandlerFailed f) {
+                    failure = f.getCause();
                 }
-                executor.unpark(key, parked.eventId());
+            } else {
+                try {
+                    dispatch(stored, null, attempt);
+                } catch (Throwable e) {
+                    rethrowIfFatal(e);
+                    failure = e;
+                }
+                if (failure == null) {
+                    executor.unpark(key, parked.eventId());
+                }
+            }
+            if (failure == null) {
                 handled++;
-            } catch (Exception e) {
-                Exception cause = e instanceof HandlerFailed f ? (Exception) f.getCause() : e;
+            } else {
                 executor.park(
                         held,
                         new ParkedEvent(
@@ -562,7 +741,7 @@ final class SubscriptionWorker {
                                 parked.aggregatorType(),
                                 parked.aggregatorId(),
                                 parked.version(),
-                                errorText(cause),
+                                errorText(failure),
                                 attempt,
                                 sub.evento.clock().instant()));
             }
@@ -574,9 +753,16 @@ final class SubscriptionWorker {
     // Lease heartbeat
     // ---------------------------------------------------------------------------------------------
 
+    private Heartbeat startHeartbeat() {
+        Heartbeat heartbeat = new Heartbeat();
+        heartbeat.thread = Thread.ofVirtual().name("evento-heartbeat-" + key).start(heartbeat);
+        return heartbeat;
+    }
+
     /** Renews the lease every third of its lifetime while the worker holds it. */
     private final class Heartbeat implements Runnable {
-        final CountDownLatch stop = new CountDownLatch(1);
+        private final CountDownLatch stop = new CountDownLatch(1);
+        private Thread thread;
 
         @Override
         public void run() {
@@ -591,31 +777,42 @@ final class SubscriptionWorker {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // Without a heartbeat the lease will lapse: say so now rather than at the deadline.
+                LOG.error("subscription '{}': the lease heartbeat failed", key, e);
+                lost = true;
             }
         }
 
+        void stop() {
+            stop.countDown();
+            joinQuietly(thread);
+        }
+
         private boolean renew(Lease current) {
+            long before = System.nanoTime();
             try {
-                Optional<Lease> renewed = executor.acquireLease(key, sub.workerId, sub.leaseTtl);
+                Optional<Lease> renewed = executor.acquireLease(key, owner, sub.leaseTtl);
                 if (renewed.isPresent() && renewed.get().token() == current.token()) {
                     lease = renewed.get();
+                    leaseDeadline = before + sub.leaseTtl.toNanos();
                     return true;
                 }
                 Optional<SubscriberState> state = executor.subscriber(key);
                 boolean stillMine = state.isPresent()
                         && state.get().paused()
-                        && state.get().workerId().filter(sub.workerId::equals).isPresent()
+                        && state.get().workerId().filter(owner::equals).isPresent()
                         && state.get().token() == current.token();
                 if (stillMine) {
                     // Paused: finish the chunk, acknowledge it with the lease we still hold, release.
                     pausing = true;
                 } else {
                     lost = true;
-                    LOG.warn("subscription '{}': worker {} lost its lease", key, sub.workerId);
+                    LOG.warn("subscription '{}': worker {} lost its lease", key, owner);
                 }
                 return false;
             } catch (EventoException e) {
-                if (!sub.evento.clock().instant().isBefore(current.expiresAt())) {
+                if (System.nanoTime() - leaseDeadline > 0) {
                     lost = true;
                     return false;
                 }
@@ -639,6 +836,13 @@ final class SubscriptionWorker {
         // Equal jitter: half fixed so waits still grow, half random so workers spread out.
         long half = exp / 2;
         return Duration.ofNanos(half + ThreadLocalRandom.current().nextLong(half + 1));
+    }
+
+    /** Handler failures include most Errors (an AssertionError, a missing class); not a dying JVM. */
+    private static void rethrowIfFatal(Throwable t) {
+        if (t instanceof VirtualMachineError e) {
+            throw e;
+        }
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -682,6 +886,9 @@ final class SubscriptionWorker {
     }
 
     private static void joinQuietly(Thread t) {
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
         boolean interrupted = false;
         while (true) {
             try {

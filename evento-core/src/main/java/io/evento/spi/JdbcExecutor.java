@@ -66,4 +66,16 @@ public interface JdbcExecutor extends Executor {
      * @throws LeaseLostException if the lease is no longer held; roll the transaction back
      */
     void park(Connection transaction, Lease lease, ParkedEvent event);
+
+    /**
+     * {@link #unpark(String, String)} inside a transaction begun by {@link #inTransaction}: a
+     * parked event retried successfully leaves the dead-letter store only if the retry's writes
+     * commit.
+     *
+     * @param transaction the connection passed to the work
+     * @param key the subscription key
+     * @param eventId the event's id
+     * @return {@code true} if it was parked
+     */
+    boolean unpark(Connection transaction, String key, String eventId);
 }

@@ -951,6 +951,20 @@ public final class MysqlExecutor implements JdbcExecutor {
         });
     }
 
+    @Override
+    public boolean unpark(Connection transaction, String key, String eventId) {
+        Objects.requireNonNull(transaction, "transaction");
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return onTransaction("unparking event " + eventId + " of subscription " + key, transaction, () -> {
+            try (PreparedStatement delete = transaction.prepareStatement(DELETE_PARKED)) {
+                delete.setString(1, key);
+                delete.setString(2, eventId);
+                return delete.executeUpdate() > 0;
+            }
+        });
+    }
+
     /** Validates a park before touching the database; returns the entry's time as stored. */
     private static LocalDateTime checkPark(Lease lease, ParkedEvent event) {
         Objects.requireNonNull(lease, "lease");

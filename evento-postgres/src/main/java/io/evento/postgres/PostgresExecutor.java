@@ -921,6 +921,20 @@ public final class PostgresExecutor implements JdbcExecutor {
         });
     }
 
+    @Override
+    public boolean unpark(Connection transaction, String key, String eventId) {
+        Objects.requireNonNull(transaction, "transaction");
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return onTransaction("unparking event " + eventId + " of subscription " + key, transaction, c -> {
+            try (PreparedStatement statement = c.prepareStatement(unpark)) {
+                statement.setString(1, key);
+                statement.setString(2, eventId);
+                return statement.executeUpdate() > 0;
+            }
+        });
+    }
+
     private static void requireParkable(Lease lease, ParkedEvent event) {
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(event, "event");

@@ -795,6 +795,19 @@ public final class SqliteExecutor implements JdbcExecutor {
                 });
     }
 
+    @Override
+    public boolean unpark(Connection transaction, String key, String eventId) {
+        Objects.requireNonNull(transaction, "transaction");
+        Validation.name("key", key);
+        Validation.id("eventId", eventId);
+        return writer.joinTransaction(transaction, "unparking event " + eventId + " of subscription " + key, db -> {
+            PreparedStatement unpark = db.prepare(UNPARK);
+            unpark.setString(1, key);
+            unpark.setString(2, eventId);
+            return unpark.executeUpdate() > 0;
+        });
+    }
+
     private void park(Statements db, Lease lease, ParkedEvent event) throws SQLException {
         long now = micros(clock.instant());
         PreparedStatement park = db.prepare(PARK);

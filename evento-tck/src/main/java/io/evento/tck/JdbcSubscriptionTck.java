@@ -244,6 +244,11 @@ public abstract class JdbcSubscriptionTck {
         }
 
         @Override
+        public boolean unpark(Connection transaction, String key, String eventId) {
+            return store.unpark(transaction, key, eventId);
+        }
+
+        @Override
         public void write(List<StoredEvent> events) {
             store.write(events);
         }
