@@ -341,7 +341,8 @@ public final class Subscription {
     /**
      * The events set aside after their retries failed (see {@link Builder#acceptFailure()}).
      *
-     * @return the parked events of every key, oldest first per key
+     * @return the parked events of every key, oldest first per key, at most {@link
+     *     Limits#PAGE_MAX_SIZE} per key
      */
     public List<ParkedEvent> parked() {
         List<ParkedEvent> all = new ArrayList<>();
@@ -364,8 +365,10 @@ public final class Subscription {
     }
 
     /**
-     * Runs the handlers again on every parked event, once each: those that succeed are removed from
-     * the dead-letter store, the others stay parked with the new error and one more attempt.
+     * Runs the handlers again on the parked events (the oldest {@link Limits#PAGE_MAX_SIZE} of each
+     * key), once each: those that succeed are removed from the dead-letter store, in the handler's
+     * transaction for a transactional subscription; the others stay parked with the new error and
+     * one more attempt.
      *
      * <p>It needs the lease of each key: when this subscription runs in this process the running
      * worker does it between two chunks; otherwise the lease is taken for the duration.
