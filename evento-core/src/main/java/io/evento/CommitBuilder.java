@@ -37,6 +37,9 @@ public final class CommitBuilder {
     private final String id;
     private final List<Object> events = new ArrayList<>();
     private Metadata metadata;
+    /** The metadata of the commit being written, for events that need their own copy of it. */
+    private Metadata commitMetadata;
+
     private String requestedBy;
     private String requestedAs;
     private String routingKey;
@@ -173,6 +176,7 @@ public final class CommitBuilder {
         if (requestedAs != null) {
             m = m.withRequestedAs(requestedAs);
         }
+        commitMetadata = m;
         byte[] encodedMetadata = MetadataJson.encode(m);
 
         if (originalVersion != null) {
@@ -218,15 +222,17 @@ public final class CommitBuilder {
         long now = evento.nowMicros();
         List<StoredEvent> stored = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
+            EventTypes.Descriptor d = evento.types().lookup(events.get(i).getClass());
             stored.add(new StoredEvent(
                     Ulids.next(),
                     type,
                     aggregateId,
                     fromVersion + i + 1,
-                    evento.types().lookup(events.get(i).getClass()).name(),
+                    d.name(),
                     Optional.ofNullable(routingKey),
                     payloads.get(i),
-                    metadata,
+                    // The commit's metadata is shared; an event of a later schema version carries it.
+                    d.version() == 1 ? metadata : MetadataJson.encode(commitMetadata, d.version()),
                     now));
         }
         return stored;

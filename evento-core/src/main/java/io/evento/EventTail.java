@@ -6,6 +6,7 @@ import io.evento.spi.StoredEvent;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +38,9 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
     private final ReadQuery query;
     private final Duration pollInterval;
     private final ArrayDeque<Edge<StoredEvent>> buffer = new ArrayDeque<>();
+    /** Events an upcaster split one stored event into, not returned yet. */
+    private final ArrayDeque<Event<?>> decoded = new ArrayDeque<>();
+
     private final Wakeup wakeup = new Wakeup();
     private final Wakeup.Waiter waiter = wakeup.waiter();
     private final Executor.Registration registration;
@@ -63,11 +67,15 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
     public Optional<Event<?>> poll(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!closed) {
+            if (!decoded.isEmpty()) {
+                return Optional.of(decoded.removeFirst());
+            }
             if (fill()) {
                 // Decode before moving on: an event that fails to decode stays next, not lost.
-                Event<?> event = evento.decode(buffer.getFirst().node());
+                List<Event<?>> events = evento.decodeAll(buffer.getFirst().node());
                 cursor = Optional.of(buffer.removeFirst().cursor());
-                return Optional.of(event);
+                decoded.addAll(events);
+                continue;
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {

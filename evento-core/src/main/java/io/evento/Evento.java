@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -46,6 +48,9 @@ public final class Evento {
     private final Codec codec;
     private final Clock clock;
     private final Map<Class<?>, Object> data;
+    private final Map<String, Upcaster> upcasters;
+    /** "type\0name" of every stored name some upcaster rewrites: the rest skip the upcast path. */
+    private final Set<String> upcastNames;
 
     private Evento(Builder b) {
         this.executor = b.executor;
@@ -53,6 +58,12 @@ public final class Evento {
         this.codec = b.codec;
         this.clock = b.clock;
         this.data = Map.copyOf(b.data);
+        this.upcasters = Map.copyOf(b.upcasters);
+        Set<String> names = new HashSet<>();
+        for (String key : upcasters.keySet()) {
+            names.add(key.substring(0, key.lastIndexOf('\0')));
+        }
+        this.upcastNames = Set.copyOf(names);
     }
 
     /**
@@ -159,7 +170,17 @@ public final class Evento {
      * @throws EventDecodingException if an event in the page cannot be decoded
      */
     public Page<Event<?>> read(ReadQuery query) {
-        return executor.read(query).map(this::decode);
+        Page<StoredEvent> page = executor.read(query);
+        if (upcasters.isEmpty()) {
+            return page.map(this::decode);
+        }
+        // An upcast event can stand for several events, or none: each keeps its stored event's
+        // cursor, and the page keeps its own cursors so paging goes on past a dropped event.
+        List<Edge<Event<?>>> edges = new ArrayList<>();
+        for (Edge<StoredEvent> edge : page.edges()) {
+            decodeAll(edge.node()).forEach(e -> edges.add(new Edge<>(e, edge.cursor())));
+        }
+        return new Page<>(edges, page.pageInfo());
     }
 
     /**
@@ -178,7 +199,7 @@ public final class Evento {
         if (!query.page().isForward()) {
             throw new IllegalArgumentException("a stream reads forward; use PageRequest.forward(..)");
         }
-        Iterator<Event<?>> pages = new Iterator<>() {
+        Iterator<StoredEvent> pages = new Iterator<>() {
             private Iterator<StoredEvent> page = java.util.Collections.emptyIterator();
             private Optional<String> cursor = query.page().cursor();
             private boolean last;
@@ -199,15 +220,16 @@ public final class Evento {
             }
 
             @Override
-            public Event<?> next() {
+            public StoredEvent next() {
                 if (!hasNext()) {
                     throw new java.util.NoSuchElementException();
                 }
-                return decode(page.next());
+                return page.next();
             }
         };
         return StreamSupport.stream(
-                Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
+                        Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .flatMap(stored -> decodeAll(stored).stream());
     }
 
     /**
@@ -254,22 +276,115 @@ public final class Evento {
     }
 
     /**
-     * Decodes a stored event into its registered record class.
+     * Decodes a stored event into its registered record class, through the {@linkplain Upcaster
+     * upcasters} and {@linkplain EventName#aliases() aliases}.
      *
      * @param stored the stored event
      * @return the decoded event
-     * @throws EventDecodingException if the name is not registered or the bytes do not decode
+     * @throws EventDecodingException if the name is not registered, the bytes do not decode, or
+     *     upcasting turns it into no event or several (use {@link #decodeAll(StoredEvent)})
      */
     public Event<?> decode(StoredEvent stored) {
-        EventTypes.Descriptor d = types.resolve(stored.aggregatorType(), stored.name())
-                .orElseThrow(() -> decodingError(stored, "no registered event has this name", null));
-        return decode(stored, d.type());
+        List<Event<?>> all = decodeAll(stored);
+        if (all.size() != 1) {
+            throw decodingError(stored, "upcasting turns it into " + all.size() + " events; use decodeAll", null);
+        }
+        return all.getFirst();
+    }
+
+    /**
+     * Decodes a stored event into the events it stands for today: one, or none or several when an
+     * {@link Upcaster} drops or splits it.
+     *
+     * @param stored the stored event
+     * @return the decoded events
+     * @throws EventDecodingException if a name is not registered or the bytes do not decode
+     */
+    public List<Event<?>> decodeAll(StoredEvent stored) {
+        List<Resolved> resolved = resolve(stored);
+        List<Event<?>> events = new ArrayList<>(resolved.size());
+        for (Resolved r : resolved) {
+            EventTypes.Descriptor d = r.descriptor()
+                    .orElseThrow(() -> decodingError(stored, "no registered event has the name " + r.name(), null));
+            events.add(decode(r, d.type()));
+        }
+        return events;
+    }
+
+    /**
+     * One event a stored event stands for, after upcasting, its payload not decoded yet: loads and
+     * subscriptions decode only what they handle.
+     */
+    record Resolved(
+            StoredEvent stored, String id, String name, byte[] data, Optional<EventTypes.Descriptor> descriptor) {}
+
+    List<Resolved> resolve(StoredEvent stored) {
+        String type = stored.aggregatorType();
+        if (!upcastNames.contains(type + '\0' + stored.name())) {
+            return List.of(
+                    new Resolved(stored, stored.id(), stored.name(), stored.data(), current(type, stored.name())));
+        }
+        int version;
+        try {
+            version = MetadataJson.decodeStored(stored.metadata()).eventVersion();
+        } catch (Exception e) {
+            throw decodingError(stored, "metadata is not valid: " + rootMessage(e), e);
+        }
+        List<EventShape> shapes = new ArrayList<>();
+        upcast(stored, new EventShape(stored.name(), version, stored.data()), 0, shapes);
+        List<Resolved> resolved = new ArrayList<>(shapes.size());
+        for (int i = 0; i < shapes.size(); i++) {
+            EventShape shape = shapes.get(i);
+            resolved.add(new Resolved(
+                    stored,
+                    i == 0 ? stored.id() : stored.id() + "/" + i,
+                    shape.name(),
+                    shape.data(),
+                    current(type, shape.name())));
+        }
+        return resolved;
+    }
+
+    private Optional<EventTypes.Descriptor> current(String type, String name) {
+        return types.resolve(type, name);
+    }
+
+    private void upcast(StoredEvent stored, EventShape shape, int depth, List<EventShape> out) {
+        Upcaster upcaster = upcasters.get(upcasterKey(stored.aggregatorType(), shape.name(), shape.version()));
+        if (upcaster == null) {
+            out.add(shape);
+            return;
+        }
+        if (depth == 64) {
+            throw decodingError(stored, "upcasters go round in circles at " + shape, null);
+        }
+        List<EventShape> next;
+        try {
+            next = List.copyOf(upcaster.upcast(shape));
+        } catch (RuntimeException e) {
+            throw decodingError(
+                    stored,
+                    "the upcaster of " + shape.name() + " v" + shape.version() + " failed: " + rootMessage(e),
+                    e);
+        }
+        for (EventShape n : next) {
+            upcast(stored, n, depth + 1, out);
+        }
+    }
+
+    static String upcasterKey(String type, String name, int version) {
+        return type + '\0' + name + '\0' + version;
     }
 
     <E> Event<E> decode(StoredEvent stored, Class<E> type) {
+        return decode(new Resolved(stored, stored.id(), stored.name(), stored.data(), Optional.empty()), type);
+    }
+
+    <E> Event<E> decode(Resolved r, Class<E> type) {
+        StoredEvent stored = r.stored();
         E payload;
         try {
-            payload = codec.decode(stored.data(), type);
+            payload = codec.decode(r.data(), type);
         } catch (RuntimeException e) {
             throw decodingError(stored, "payload is not a valid " + type.getSimpleName() + ": " + rootMessage(e), e);
         }
@@ -283,11 +398,11 @@ public final class Evento {
             throw decodingError(stored, "metadata is not valid: " + rootMessage(e), e);
         }
         return new Event<>(
-                stored.id(),
+                r.id(),
                 stored.aggregatorType(),
                 stored.aggregatorId(),
                 stored.version(),
-                stored.name(),
+                r.descriptor().map(EventTypes.Descriptor::name).orElse(r.name()),
                 stored.routingKey(),
                 payload,
                 metadata,
@@ -335,6 +450,8 @@ public final class Evento {
         private final Executor executor;
         private final List<Class<?>> families = new ArrayList<>();
         private final Map<Class<?>, Object> data = new LinkedHashMap<>();
+        private final Map<String, Upcaster> upcasters = new LinkedHashMap<>();
+        private final List<Class<?>> upcastFamilies = new ArrayList<>();
         private Codec codec;
         private Clock clock = Clock.systemUTC();
 
@@ -403,6 +520,33 @@ public final class Evento {
         }
 
         /**
+         * Registers an {@link Upcaster} for events stored under {@code eventName} at schema version
+         * {@code fromVersion} (see {@link EventVersion}; events written before versions existed are
+         * version 1). The name may be a former name that no record carries any more.
+         *
+         * @param family the event family the events belong to
+         * @param eventName the stored event name
+         * @param fromVersion the stored schema version it rewrites
+         * @param upcaster the upcaster
+         * @return this builder
+         * @throws IllegalStateException if an upcaster for that name and version is registered already
+         */
+        public Builder upcaster(Class<?> family, String eventName, int fromVersion, Upcaster upcaster) {
+            String type = EventTypes.aggregatorTypeOf(family);
+            Validation.name("eventName", eventName);
+            if (fromVersion < 1) {
+                throw new IllegalArgumentException("fromVersion must be at least 1, was " + fromVersion);
+            }
+            Objects.requireNonNull(upcaster, "upcaster");
+            if (upcasters.putIfAbsent(upcasterKey(type, eventName, fromVersion), upcaster) != null) {
+                throw new IllegalStateException(
+                        "an upcaster for " + type + " " + eventName + " v" + fromVersion + " is registered already");
+            }
+            upcastFamilies.add(family);
+            return this;
+        }
+
+        /**
          * Builds the Evento.
          *
          * @return the configured Evento
@@ -412,6 +556,12 @@ public final class Evento {
         public Evento build() {
             if (codec == null) {
                 codec = Codec.json();
+            }
+            for (Class<?> family : upcastFamilies) {
+                if (!families.contains(family)) {
+                    throw new IllegalStateException("an upcaster is registered for " + family.getName()
+                            + ", which is not registered; add it with register(..)");
+                }
             }
             return new Evento(this);
         }

@@ -24,7 +24,7 @@ import java.util.Set;
  * }</pre>
  */
 public final class Metadata {
-    private static final Set<String> RESERVED = Set.of("id", "requestedBy", "requestedAs");
+    private static final Set<String> RESERVED = Set.of("id", "requestedBy", "requestedAs", MetadataJson.EVENT_VERSION);
 
     private final String id;
     private final String requestedBy;

@@ -213,7 +213,14 @@ public final class Projection<S> {
                 }
                 version = stored.version();
             }
-            Optional<EventTypes.Descriptor> d = evento.types().resolve(stored.aggregatorType(), stored.name());
+            for (Evento.Resolved r : evento.resolve(stored)) {
+                applyOne(r);
+            }
+        }
+
+        private void applyOne(Evento.Resolved r) {
+            StoredEvent stored = r.stored();
+            Optional<EventTypes.Descriptor> d = r.descriptor();
             if (d.isEmpty()) {
                 if (safetyCheck) {
                     throw new EventDecodingException(
@@ -221,7 +228,7 @@ public final class Projection<S> {
                             stored.aggregatorType(),
                             stored.aggregatorId(),
                             stored.version(),
-                            stored.name(),
+                            r.name(),
                             "no registered event has this name",
                             null);
                 }
@@ -237,12 +244,12 @@ public final class Projection<S> {
                             stored.aggregatorType(),
                             stored.aggregatorId(),
                             stored.version(),
-                            stored.name());
+                            d.get().name());
                 }
                 return;
             }
             @SuppressWarnings("unchecked")
-            Event<Object> event = (Event<Object>) evento.decode(stored, type);
+            Event<Object> event = (Event<Object>) evento.decode(r, type);
             S next = handler.get().apply(state, event, this);
             if (next == null) {
                 throw new IllegalStateException("the handler of " + type.getSimpleName() + " in projection " + key

@@ -507,37 +507,9 @@ final class SubscriptionWorker {
 
     private void dispatch(StoredEvent stored, Connection tx, int attempt) throws Exception {
         try {
-            Optional<EventTypes.Descriptor> d = sub.evento.types().resolve(stored.aggregatorType(), stored.name());
-            if (d.isEmpty()) {
-                if (sub.safetyCheck) {
-                    throw new EventDecodingException(
-                            stored.id(),
-                            stored.aggregatorType(),
-                            stored.aggregatorId(),
-                            stored.version(),
-                            stored.name(),
-                            "no registered event has this name",
-                            null);
-                }
-                return;
+            for (Evento.Resolved r : sub.evento.resolve(stored)) {
+                dispatchOne(r, tx, attempt);
             }
-            Class<?> type = d.get().type();
-            Optional<Subscription.Handler<Object>> handler = sub.handlerFor(type);
-            if (handler.isEmpty()) {
-                if (sub.safetyCheck && !sub.isSkipped(type)) {
-                    throw new UnhandledEventException(
-                            "subscription '" + sub.key() + "'",
-                            stored.id(),
-                            stored.aggregatorType(),
-                            stored.aggregatorId(),
-                            stored.version(),
-                            stored.name());
-                }
-                return;
-            }
-            @SuppressWarnings("unchecked")
-            Event<Object> event = (Event<Object>) sub.evento.decode(stored, type);
-            handler.get().handle(event, new HandlerContext(tx, attempt));
         } finally {
             // A handler that restored an interrupt must not turn every later wait of this worker
             // into an immediate return; nothing interrupts workers on purpose.
@@ -545,6 +517,41 @@ final class SubscriptionWorker {
                 Thread.interrupted();
             }
         }
+    }
+
+    private void dispatchOne(Evento.Resolved r, Connection tx, int attempt) throws Exception {
+        StoredEvent stored = r.stored();
+        Optional<EventTypes.Descriptor> d = r.descriptor();
+        if (d.isEmpty()) {
+            if (sub.safetyCheck) {
+                throw new EventDecodingException(
+                        stored.id(),
+                        stored.aggregatorType(),
+                        stored.aggregatorId(),
+                        stored.version(),
+                        r.name(),
+                        "no registered event has this name",
+                        null);
+            }
+            return;
+        }
+        Class<?> type = d.get().type();
+        Optional<Subscription.Handler<Object>> handler = sub.handlerFor(type);
+        if (handler.isEmpty()) {
+            if (sub.safetyCheck && !sub.isSkipped(type)) {
+                throw new UnhandledEventException(
+                        "subscription '" + sub.key() + "'",
+                        stored.id(),
+                        stored.aggregatorType(),
+                        stored.aggregatorId(),
+                        stored.version(),
+                        d.get().name());
+            }
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Event<Object> event = (Event<Object>) sub.evento.decode(r, type);
+        handler.get().handle(event, new HandlerContext(tx, attempt));
     }
 
     private final class HandlerContext implements Subscription.Context {

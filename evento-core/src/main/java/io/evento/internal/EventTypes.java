@@ -2,6 +2,7 @@ package io.evento.internal;
 
 import io.evento.Aggregate;
 import io.evento.EventName;
+import io.evento.EventVersion;
 import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,8 +22,16 @@ import java.util.Optional;
  */
 public final class EventTypes {
 
-    /** How one event class is stored. */
-    public record Descriptor(Class<?> type, Class<?> family, String aggregatorType, String name) {}
+    /**
+     * How one event class is stored.
+     *
+     * @param type the event record
+     * @param family its sealed interface
+     * @param aggregatorType the stored aggregate type
+     * @param name the stored name of new events
+     * @param version the schema version of new events
+     */
+    public record Descriptor(Class<?> type, Class<?> family, String aggregatorType, String name, int version) {}
 
     private final Map<Class<?>, Descriptor> byClass;
     private final Map<String, Map<String, Descriptor>> byName;
@@ -58,12 +67,17 @@ public final class EventTypes {
             }
             Map<String, Descriptor> names = byName.computeIfAbsent(type, t -> new HashMap<>());
             for (Class<?> event : permittedEvents(family)) {
-                Descriptor d = new Descriptor(event, family, type, eventNameOf(event));
-                Descriptor clash = names.putIfAbsent(d.name(), d);
-                if (clash != null) {
-                    throw new IllegalArgumentException("event name '" + d.name() + "' of aggregate '" + type
-                            + "' is used by both " + clash.type().getName() + " and " + event.getName()
-                            + "; give one of them another name with @EventName");
+                Descriptor d = new Descriptor(event, family, type, eventNameOf(event), eventVersionOf(event));
+                List<String> stored = new ArrayList<>();
+                stored.add(d.name());
+                stored.addAll(aliasesOf(event));
+                for (String name : stored) {
+                    Descriptor clash = names.putIfAbsent(name, d);
+                    if (clash != null) {
+                        throw new IllegalArgumentException("event name '" + name + "' of aggregate '" + type
+                                + "' is used by both " + clash.type().getName() + " and " + event.getName()
+                                + "; names and aliases must be unique within an aggregate");
+                    }
                 }
                 byClass.put(event, d);
             }
@@ -107,7 +121,8 @@ public final class EventTypes {
         Class<?> family = familyOf(eventClass)
                 .orElseThrow(() -> new IllegalArgumentException(eventClass.getName()
                         + " is not an event: it implements no sealed interface annotated with @Aggregate"));
-        return new Descriptor(eventClass, family, aggregatorTypeOf(family), eventNameOf(eventClass));
+        return new Descriptor(
+                eventClass, family, aggregatorTypeOf(family), eventNameOf(eventClass), eventVersionOf(eventClass));
     }
 
     private static Optional<Class<?>> familyOf(Class<?> type) {
@@ -124,7 +139,32 @@ public final class EventTypes {
 
     private static String eventNameOf(Class<?> event) {
         EventName n = event.getAnnotation(EventName.class);
-        return Validation.name("event name of " + event.getName(), n == null ? event.getSimpleName() : n.value());
+        String name = n == null || n.value().isEmpty() ? event.getSimpleName() : n.value();
+        return Validation.name("event name of " + event.getName(), name);
+    }
+
+    private static List<String> aliasesOf(Class<?> event) {
+        EventName n = event.getAnnotation(EventName.class);
+        if (n == null) {
+            return List.of();
+        }
+        List<String> aliases = new ArrayList<>();
+        for (String alias : n.aliases()) {
+            aliases.add(Validation.name("alias of " + event.getName(), alias));
+        }
+        return aliases;
+    }
+
+    private static int eventVersionOf(Class<?> event) {
+        EventVersion v = event.getAnnotation(EventVersion.class);
+        if (v == null) {
+            return 1;
+        }
+        if (v.value() < 1) {
+            throw new IllegalArgumentException(
+                    "@EventVersion of " + event.getName() + " must be at least 1, was " + v.value());
+        }
+        return v.value();
     }
 
     private static List<Class<?>> permittedEvents(Class<?> family) {

@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.introspect.AnnotatedConstructor;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.AnnotatedParameter;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.Optional;
 
 /** Evento's Jackson configuration, shared by the JSON codec and metadata. */
 public final class Json {
@@ -17,10 +22,13 @@ public final class Json {
 
     /**
      * A mapper that reads and writes records, {@code java.time} values (as ISO strings) and {@code
-     * Optional}, and ignores unknown properties so that older code can read newer events.
+     * Optional}, ignores unknown properties so that older code can read newer events, and refuses a
+     * record whose JSON lacks a component that is not an {@code Optional}, naming it, instead of
+     * building it with a {@code null} or a zero nobody wrote.
      */
     public static ObjectMapper newMapper() {
         return JsonMapper.builder()
+                .annotationIntrospector(new RecordComponentsRequired())
                 .addModule(new JavaTimeModule())
                 .addModule(new Jdk8Module())
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -45,6 +53,30 @@ public final class Json {
         } catch (Exception e) {
             throw new IllegalArgumentException(
                     what + " cannot be read as " + type.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Marks every canonical-constructor parameter of a record as required unless it is an {@code
+     * Optional}: Jackson then reports "Missing required creator property 'x'" for an absent field.
+     */
+    private static final class RecordComponentsRequired extends JacksonAnnotationIntrospector {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Boolean hasRequiredMarker(AnnotatedMember member) {
+            Boolean declared = super.hasRequiredMarker(member);
+            if (Boolean.TRUE.equals(declared)) {
+                return declared;
+            }
+            if (member instanceof AnnotatedParameter parameter
+                    && parameter.getOwner() instanceof AnnotatedConstructor constructor
+                    && constructor.getDeclaringClass().isRecord()
+                    && !Optional.class.isAssignableFrom(parameter.getRawType())) {
+                return Boolean.TRUE;
+            }
+            return declared;
         }
     }
 }

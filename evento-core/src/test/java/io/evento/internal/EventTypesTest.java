@@ -100,7 +100,7 @@ class EventTypesTest {
     @Test
     void describe_finds_the_family_from_the_annotation_alone() {
         assertThat(EventTypes.describe(Order.Refund.Paid.class))
-                .isEqualTo(new EventTypes.Descriptor(Order.Refund.Paid.class, Order.class, "test/Order", "Paid"));
+                .isEqualTo(new EventTypes.Descriptor(Order.Refund.Paid.class, Order.class, "test/Order", "Paid", 1));
         assertThatThrownBy(() -> EventTypes.describe(Stray.class)).isInstanceOf(IllegalArgumentException.class);
     }
 }
