@@ -5,6 +5,7 @@ import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,8 +25,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point: commits events to aggregates and loads projections, on top of an {@link
@@ -43,12 +47,15 @@ import java.util.stream.StreamSupport;
  * the executor when the application stops.
  */
 public final class Evento {
+    private static final Logger LOG = LoggerFactory.getLogger(Evento.class);
+
     private final Executor executor;
     private final EventTypes types;
     private final Codec codec;
     private final Clock clock;
     private final Map<Class<?>, Object> data;
     private final Map<String, Upcaster> upcasters;
+    private final Set<String> snapshotWrites = ConcurrentHashMap.newKeySet();
     /** "type\0name" of every stored name some upcaster rewrites: the rest skip the upcast path. */
     private final Set<String> upcastNames;
 
@@ -160,6 +167,58 @@ public final class Evento {
                     + "; its events would be folded twice");
         }
         return projection.load(this, main, others);
+    }
+
+    /**
+     * Loads an aggregate as it was at a point in its past: time travel. A snapshot is used only if
+     * it is not newer than the point; nothing is saved.
+     *
+     * @param projection the projection
+     * @param id the aggregate id
+     * @param asOf the point: a version, a time or a position of the global log
+     * @param <S> the state type
+     * @return the state then, or empty if the aggregate had no event yet
+     * @throws InvalidCursorException if a position's cursor is not one of this store's
+     */
+    public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AsOf asOf) {
+        Objects.requireNonNull(asOf, "asOf");
+        return projection.loadOne(this, AggregateRef.of(projection.family(), id), asOf, false);
+    }
+
+    /**
+     * Loads an aggregate and saves a snapshot of the projection's state before returning, whatever
+     * the projection's policy.
+     *
+     * @param projection a projection with {@linkplain Projection.Builder#snapshots snapshots}
+     * @param id the aggregate id
+     * @param <S> the state type
+     * @return the state, or empty if the aggregate has no event (nothing is saved then)
+     * @throws IllegalStateException if the projection has no snapshots configured
+     */
+    public <S> Optional<Loaded<S>> snapshot(Projection<S> projection, String id) {
+        return projection.snapshotNow(this, id);
+    }
+
+    /** Saves a snapshot off the loading thread; at most one write per snapshot key at a time. */
+    void saveSnapshotInBackground(StoredSnapshot snapshot) {
+        String key = snapshot.projection() + '\0' + snapshot.aggregatorType() + '\0' + snapshot.aggregatorId();
+        if (!snapshotWrites.add(key)) {
+            return;
+        }
+        Thread.ofVirtual().name("evento-snapshot").start(() -> {
+            try {
+                executor.saveSnapshot(snapshot);
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "could not save the snapshot of projection '{}' for {}/{}; loads go on without it",
+                        snapshot.projection(),
+                        snapshot.aggregatorType(),
+                        snapshot.aggregatorId(),
+                        e);
+            } finally {
+                snapshotWrites.remove(key);
+            }
+        });
     }
 
     /**

@@ -2,7 +2,11 @@ package io.evento;
 
 import io.evento.internal.EventTypes;
 import io.evento.internal.Validation;
+import io.evento.spi.Executor;
+import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How to fold an aggregate's events into a state: an initial state and one handler per event type.
@@ -39,6 +45,8 @@ import java.util.function.Supplier;
  * @param <S> the state type
  */
 public final class Projection<S> {
+    private static final Logger LOG = LoggerFactory.getLogger(Projection.class);
+
     /** How many events a load reads per round trip. */
     private static final int LOAD_PAGE = 1_000;
 
@@ -98,6 +106,9 @@ public final class Projection<S> {
     private final Map<Class<?>, ContextHandler<S, Object>> handlers;
     private final Set<Class<?>> skipped;
     private final boolean safetyCheck;
+    private final Class<S> stateType;
+    private final String revision;
+    private final SnapshotPolicy policy;
     private final Map<Class<?>, Optional<ContextHandler<S, Object>>> resolved = new ConcurrentHashMap<>();
 
     private Projection(Builder<S> b) {
@@ -107,6 +118,9 @@ public final class Projection<S> {
         this.handlers = Map.copyOf(b.handlers);
         this.skipped = Set.copyOf(b.skipped);
         this.safetyCheck = b.safetyCheck;
+        this.stateType = b.stateType;
+        this.revision = b.revision;
+        this.policy = b.policy;
     }
 
     /**
@@ -140,23 +154,194 @@ public final class Projection<S> {
         return family;
     }
 
+    /**
+     * Whether loads of this projection use and save snapshots.
+     *
+     * @return {@code true} if built with {@link Builder#snapshots}
+     */
+    public boolean snapshotted() {
+        return stateType != null;
+    }
+
     Optional<Loaded<S>> load(Evento evento, AggregateRef main, List<AggregateRef> related) {
         String mainType = main.aggregatorType();
-        Fold fold = new Fold(evento, mainType, main.id());
         if (related.isEmpty()) {
-            // The common case streams page by page, so memory stays flat however long the aggregate.
-            forEachEvent(evento, mainType, main.id(), fold::apply);
-        } else {
-            List<StoredEvent> all = new ArrayList<>();
-            forEachEvent(evento, mainType, main.id(), all::add);
-            for (AggregateRef ref : related) {
-                forEachEvent(evento, ref.aggregatorType(), ref.id(), all::add);
-            }
-            // Stable sort: each aggregate stays in version order, aggregates interleave by time.
-            all.sort(Comparator.comparingLong(StoredEvent::timestampMicros));
-            all.forEach(fold::apply);
+            return loadOne(evento, main, null, true);
         }
+        Fold fold = new Fold(evento, mainType, main.id());
+        List<StoredEvent> all = new ArrayList<>();
+        forEachEvent(evento, mainType, main.id(), all::add);
+        for (AggregateRef ref : related) {
+            forEachEvent(evento, ref.aggregatorType(), ref.id(), all::add);
+        }
+        // Stable sort: each aggregate stays in version order, aggregates interleave by time.
+        all.sort(Comparator.comparingLong(StoredEvent::timestampMicros));
+        all.forEach(fold::apply);
         return fold.result();
+    }
+
+    /**
+     * Loads one aggregate, up to {@code asOf} if given, from a snapshot when there is a usable one.
+     * Only loads of the present ({@code asOf == null}) save snapshots, per the policy.
+     */
+    Optional<Loaded<S>> loadOne(Evento evento, AggregateRef main, AsOf asOf, boolean mayPersist) {
+        String type = main.aggregatorType();
+        String id = main.id();
+        int versionBound = Integer.MAX_VALUE;
+        long timeBound = Long.MAX_VALUE;
+        switch (asOf) {
+            case null -> {}
+            case AsOf.Version v -> versionBound = v.version();
+            case AsOf.Time t -> timeBound = micros(t.time());
+            case AsOf.Position p -> {
+                versionBound = versionAtPosition(evento, type, id, p.cursor());
+                if (versionBound == 0) {
+                    return Optional.empty();
+                }
+            }
+        }
+        Optional<Start> start =
+                snapshotted() ? usableSnapshot(evento, type, id, versionBound, timeBound) : Optional.empty();
+        Optional<Loaded<S>> loaded = fold(evento, type, id, start, versionBound, timeBound, mayPersist);
+        if (loaded == null) {
+            // The snapshot's event is not in the store (a store rebuilt, a snapshot of another
+            // store): ignore the snapshot.
+            start = Optional.empty();
+            loaded = fold(evento, type, id, start, versionBound, timeBound, mayPersist);
+        }
+        return loaded;
+    }
+
+    /** Where a load starts from a snapshot: its state and version. */
+    private record Start(Object state, int version) {}
+
+    private Optional<Start> usableSnapshot(Evento evento, String type, String id, int versionBound, long timeBound) {
+        Optional<StoredSnapshot> stored;
+        try {
+            stored = evento.executor().snapshot(key, type, id);
+        } catch (StoreException e) {
+            LOG.warn("projection '{}': could not read the snapshot of {}/{}, loading without it", key, type, id, e);
+            return Optional.empty();
+        }
+        if (stored.isEmpty()
+                || !stored.get().revision().equals(revision)
+                || stored.get().version() > versionBound
+                || stored.get().timestampMicros() > timeBound) {
+            return Optional.empty();
+        }
+        try {
+            Object state = evento.codec().decode(stored.get().data(), stateType);
+            if (state == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new Start(state, stored.get().version()));
+        } catch (RuntimeException e) {
+            LOG.warn("projection '{}': the snapshot of {}/{} does not decode, loading without it", key, type, id, e);
+            return Optional.empty();
+        }
+    }
+
+    /** Folds from {@code start}; {@code null} if the snapshot's own event is not in the store. */
+    private Optional<Loaded<S>> fold(
+            Evento evento,
+            String type,
+            String id,
+            Optional<Start> start,
+            int versionBound,
+            long timeBound,
+            boolean mayPersist) {
+        Fold fold = new Fold(evento, type, id);
+        int after = 0;
+        if (start.isPresent()) {
+            @SuppressWarnings("unchecked")
+            S state = (S) start.get().state();
+            fold.startFrom(state, start.get().version());
+            // Read the snapshot's own event again: it proves the snapshot belongs to this store's
+            // history and gives the routing key without reading the first event.
+            after = start.get().version() - 1;
+        }
+        int replayed = 0;
+        boolean checked = start.isEmpty();
+        StoredEvent last = null;
+        reading:
+        while (true) {
+            List<StoredEvent> page = evento.executor().readAggregate(type, id, after, LOAD_PAGE);
+            for (StoredEvent e : page) {
+                if (!checked) {
+                    if (e.version() != start.get().version()) {
+                        return null;
+                    }
+                    checked = true;
+                    fold.routingKey = e.routingKey();
+                    last = e;
+                    continue;
+                }
+                if (e.version() > versionBound || e.timestampMicros() > timeBound) {
+                    break reading;
+                }
+                fold.apply(e);
+                replayed++;
+                last = e;
+            }
+            if (page.size() < LOAD_PAGE) {
+                break;
+            }
+            after = page.getLast().version();
+        }
+        if (!checked) {
+            return null;
+        }
+        Optional<Loaded<S>> result = fold.result();
+        boolean present = versionBound == Integer.MAX_VALUE && timeBound == Long.MAX_VALUE;
+        if (mayPersist && present && result.isPresent() && last != null && snapshotted()) {
+            int from = start.map(Start::version).orElse(0);
+            if (policy.shouldSave(from, result.get().version(), replayed)) {
+                evento.saveSnapshotInBackground(snapshotOf(evento, type, id, result.get(), last));
+            }
+        }
+        return result;
+    }
+
+    /** {@link Evento#snapshot}: loads the present state and saves its snapshot before returning. */
+    Optional<Loaded<S>> snapshotNow(Evento evento, String id) {
+        if (!snapshotted()) {
+            throw new IllegalStateException(
+                    "projection " + key + " has no snapshots; configure them with Projection.Builder.snapshots(..)");
+        }
+        AggregateRef main = AggregateRef.of(family, id);
+        Optional<Loaded<S>> loaded = loadOne(evento, main, null, false);
+        loaded.ifPresent(l -> {
+            StoredEvent last = evento.executor()
+                    .readAggregate(main.aggregatorType(), id, l.version() - 1, 1)
+                    .getFirst();
+            evento.executor().saveSnapshot(snapshotOf(evento, main.aggregatorType(), id, l, last));
+        });
+        return loaded;
+    }
+
+    StoredSnapshot snapshotOf(Evento evento, String type, String id, Loaded<S> loaded, StoredEvent last) {
+        byte[] data = evento.codec().encode(loaded.state());
+        return new StoredSnapshot(key, type, id, revision, loaded.version(), data, last.timestampMicros());
+    }
+
+    /** The version of the aggregate's last event at or before the position of {@code cursor}, or 0. */
+    private static int versionAtPosition(Evento evento, String type, String id, String cursor) {
+        Executor executor = evento.executor();
+        Optional<String> next = executor.read(ReadQuery.all(PageRequest.forward(1, cursor))).edges().stream()
+                .map(Edge::cursor)
+                .findFirst();
+        PageRequest before = next.map(c -> PageRequest.backward(1, c)).orElse(PageRequest.backward(1));
+        return executor
+                .read(new ReadQuery(List.of(new EventFilter.ById(type, id)), RoutingFilter.ALL, before))
+                .nodes()
+                .stream()
+                .mapToInt(StoredEvent::version)
+                .findFirst()
+                .orElse(0);
+    }
+
+    private static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
     }
 
     private static void forEachEvent(
@@ -205,10 +390,15 @@ public final class Projection<S> {
             this.state = Objects.requireNonNull(initial.get(), () -> "initial state of projection " + key + " is null");
         }
 
+        void startFrom(S snapshot, int snapshotVersion) {
+            this.state = Objects.requireNonNull(snapshot, "snapshot state");
+            this.version = snapshotVersion;
+        }
+
         void apply(StoredEvent stored) {
             if (stored.aggregatorType().equals(mainType)
                     && stored.aggregatorId().equals(mainId)) {
-                if (version == 0) {
+                if (version == 0 || routingKey.isEmpty()) {
                     routingKey = stored.routingKey();
                 }
                 version = stored.version();
@@ -285,6 +475,9 @@ public final class Projection<S> {
         private final Map<Class<?>, ContextHandler<S, Object>> handlers = new LinkedHashMap<>();
         private final Set<Class<?>> skipped = new LinkedHashSet<>();
         private boolean safetyCheck;
+        private Class<S> stateType;
+        private String revision;
+        private SnapshotPolicy policy;
 
         private Builder(String key, Class<?> family, Supplier<? extends S> initial) {
             this.key = Validation.name("projection key", key);
@@ -356,6 +549,27 @@ public final class Projection<S> {
          */
         public Builder<S> safetyCheck() {
             this.safetyCheck = true;
+            return this;
+        }
+
+        /**
+         * Lets loads start from a snapshot of the state instead of the first event, and save
+         * snapshots per {@code policy}. The state is encoded with the Evento's codec (JSON by
+         * default), so it must be a record or another type the codec reads back.
+         *
+         * <p>A snapshot is used only if it has the same {@code revision}: change the revision
+         * whenever the handlers or the state's shape change, and old snapshots are ignored (and
+         * replaced) instead of giving a state the new handlers would not have produced.
+         *
+         * @param stateType the state's class, to decode snapshots
+         * @param revision names the handlers' logic, for example {@code "v2"}
+         * @param policy when loads save a snapshot
+         * @return this builder
+         */
+        public Builder<S> snapshots(Class<S> stateType, String revision, SnapshotPolicy policy) {
+            this.stateType = Objects.requireNonNull(stateType, "stateType");
+            this.revision = Validation.name("revision", revision);
+            this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -2284,6 +2284,35 @@ public abstract class ExecutorTck {
         }
     }
 
+    /** Snapshots and time travel. */
+    @Nested
+    public class History extends HistoryScenarios {
+        /** Creates the suite. */
+        public History() {}
+
+        @Override
+        protected Executor store() {
+            return executor;
+        }
+
+        @Override
+        protected Evento evento() {
+            return evento;
+        }
+    }
+
+    /** Schema evolution: aliases and upcasters over events an older application wrote. */
+    @Nested
+    public class Evolution extends EvolutionScenarios {
+        /** Creates the suite. */
+        public Evolution() {}
+
+        @Override
+        protected Executor store() {
+            return executor;
+        }
+    }
+
     /** Subscriber state, reset, pause, parked events and commit notifications. */
     @Nested
     public class SubscriberStore extends SubscriberStoreScenarios {

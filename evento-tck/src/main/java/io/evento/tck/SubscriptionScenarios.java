@@ -995,7 +995,7 @@ public abstract class SubscriptionScenarios {
      * An executor whose process "dies": after {@link #kill()} every call fails as a broken
      * connection would, and nothing the dead worker does reaches the store.
      */
-    static final class Killable implements Executor {
+    static class Killable implements Executor {
         private final Executor store;
         private volatile boolean killed;
 
