@@ -5,6 +5,7 @@ module io.evento.tck {
     requires transitive org.junit.jupiter.params;
     requires org.assertj.core;
     requires awaitility;
+    requires transitive net.jqwik.api;
 
     exports io.evento.tck;
     exports io.evento.tck.domain;
