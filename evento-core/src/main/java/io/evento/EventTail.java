@@ -45,6 +45,7 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
     private final Wakeup.Waiter waiter = wakeup.waiter();
     private final Executor.Registration registration;
     private Optional<String> cursor;
+    private Optional<String> pendingCursor = Optional.empty();
     private volatile boolean closed;
 
     EventTail(Evento evento, ReadQuery query, Duration pollInterval) {
@@ -68,12 +69,22 @@ public final class EventTail implements Iterator<Event<?>>, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!closed) {
             if (!decoded.isEmpty()) {
-                return Optional.of(decoded.removeFirst());
+                Event<?> next = decoded.removeFirst();
+                if (decoded.isEmpty()) {
+                    // Past a split event only once its last part is returned, so resuming from
+                    // the cursor never loses a part.
+                    cursor = pendingCursor;
+                }
+                return Optional.of(next);
             }
             if (fill()) {
                 // Decode before moving on: an event that fails to decode stays next, not lost.
                 List<Event<?>> events = evento.decodeAll(buffer.getFirst().node());
-                cursor = Optional.of(buffer.removeFirst().cursor());
+                Optional<String> after = Optional.of(buffer.removeFirst().cursor());
+                if (events.isEmpty()) {
+                    cursor = after;
+                }
+                pendingCursor = after;
                 decoded.addAll(events);
                 continue;
             }

@@ -56,6 +56,7 @@ public final class Evento {
     private final Map<Class<?>, Object> data;
     private final Map<String, Upcaster> upcasters;
     private final Set<String> snapshotWrites = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.Semaphore snapshotSlots = new java.util.concurrent.Semaphore(4);
     /** "type\0name" of every stored name some upcaster rewrites: the rest skip the upcast path. */
     private final Set<String> upcastNames;
 
@@ -68,7 +69,12 @@ public final class Evento {
         this.upcasters = Map.copyOf(b.upcasters);
         Set<String> names = new HashSet<>();
         for (String key : upcasters.keySet()) {
-            names.add(key.substring(0, key.lastIndexOf('\0')));
+            String typeAndName = key.substring(0, key.lastIndexOf('\0'));
+            names.add(typeAndName);
+            // The former names of an upcast event take the same path.
+            String type = typeAndName.substring(0, typeAndName.indexOf('\0'));
+            String name = typeAndName.substring(typeAndName.indexOf('\0') + 1);
+            types.storedNames(type, name).forEach(alias -> names.add(type + '\0' + alias));
         }
         this.upcastNames = Set.copyOf(names);
     }
@@ -205,6 +211,12 @@ public final class Evento {
         if (!snapshotWrites.add(key)) {
             return;
         }
+        // A burst of loads must not turn into a burst of writes competing with them for
+        // connections: beyond a few at a time, skip; a later load saves the snapshot instead.
+        if (!snapshotSlots.tryAcquire()) {
+            snapshotWrites.remove(key);
+            return;
+        }
         Thread.ofVirtual().name("evento-snapshot").start(() -> {
             try {
                 executor.saveSnapshot(snapshot);
@@ -216,6 +228,7 @@ public final class Evento {
                         snapshot.aggregatorId(),
                         e);
             } finally {
+                snapshotSlots.release();
                 snapshotWrites.remove(key);
             }
         });
@@ -379,7 +392,7 @@ public final class Evento {
 
     List<Resolved> resolve(StoredEvent stored) {
         String type = stored.aggregatorType();
-        if (!upcastNames.contains(type + '\0' + stored.name())) {
+        if (upcasters.isEmpty() || !upcastNames.contains(type + '\0' + stored.name())) {
             return List.of(
                     new Resolved(stored, stored.id(), stored.name(), stored.data(), current(type, stored.name())));
         }
@@ -409,7 +422,15 @@ public final class Evento {
     }
 
     private void upcast(StoredEvent stored, EventShape shape, int depth, List<EventShape> out) {
-        Upcaster upcaster = upcasters.get(upcasterKey(stored.aggregatorType(), shape.name(), shape.version()));
+        String type = stored.aggregatorType();
+        Upcaster upcaster = upcasters.get(upcasterKey(type, shape.name(), shape.version()));
+        if (upcaster == null) {
+            // An event stored under a former name goes through the upcasters of its current name.
+            upcaster = current(type, shape.name())
+                    .filter(d -> !d.name().equals(shape.name()))
+                    .map(d -> upcasters.get(upcasterKey(type, d.name(), shape.version())))
+                    .orElse(null);
+        }
         if (upcaster == null) {
             out.add(shape);
             return;
@@ -427,7 +448,12 @@ public final class Evento {
                     e);
         }
         for (EventShape n : next) {
-            upcast(stored, n, depth + 1, out);
+            if (n.version() == shape.version() && current(type, n.name()).equals(current(type, shape.name()))) {
+                // Rewritten in place (same event, same version): done, or it would be rewritten again.
+                out.add(n);
+            } else {
+                upcast(stored, n, depth + 1, out);
+            }
         }
     }
 

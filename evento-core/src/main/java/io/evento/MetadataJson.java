@@ -54,10 +54,15 @@ final class MetadataJson {
             switch (f.getKey()) {
                 case "id" -> {}
                 case EVENT_VERSION -> {
-                    if (!f.getValue().canConvertToInt() || f.getValue().asInt() < 1) {
-                        throw new IOException("metadata has an invalid " + EVENT_VERSION + ": " + f.getValue());
+                    // Metadata written before the key was reserved may use it for something else:
+                    // only a positive integer is a schema version, anything else stays an entry.
+                    if (f.getValue().isIntegralNumber()
+                            && f.getValue().canConvertToInt()
+                            && f.getValue().asInt() >= 1) {
+                        eventVersion = f.getValue().asInt();
+                    } else {
+                        entries.put(f.getKey(), f.getValue());
                     }
-                    eventVersion = f.getValue().asInt();
                 }
                 case "requestedBy" -> requestedBy = f.getValue().asText();
                 case "requestedAs" -> requestedAs = f.getValue().asText();

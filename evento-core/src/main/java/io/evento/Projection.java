@@ -268,7 +268,7 @@ public final class Projection<S> {
             List<StoredEvent> page = evento.executor().readAggregate(type, id, after, LOAD_PAGE);
             for (StoredEvent e : page) {
                 if (!checked) {
-                    if (e.version() != start.get().version()) {
+                    if (e.version() != start.get().version() || e.timestampMicros() > timeBound) {
                         return null;
                     }
                     checked = true;
@@ -296,7 +296,13 @@ public final class Projection<S> {
         if (mayPersist && present && result.isPresent() && last != null && snapshotted()) {
             int from = start.map(Start::version).orElse(0);
             if (policy.shouldSave(from, result.get().version(), replayed)) {
-                evento.saveSnapshotInBackground(snapshotOf(evento, type, id, result.get(), last));
+                // Encoded here, not in the background: a mutable state may change once returned.
+                // A state the codec cannot write costs the snapshot, never the load.
+                try {
+                    evento.saveSnapshotInBackground(snapshotOf(evento, type, id, result.get(), last));
+                } catch (RuntimeException e) {
+                    LOG.warn("projection '{}': cannot encode a snapshot of {}/{}", key, type, id, e);
+                }
             }
         }
         return result;
@@ -324,20 +330,26 @@ public final class Projection<S> {
         return new StoredSnapshot(key, type, id, revision, loaded.version(), data, last.timestampMicros());
     }
 
-    /** The version of the aggregate's last event at or before the position of {@code cursor}, or 0. */
+    /**
+     * The version of the aggregate's last event at or before the position of {@code cursor}, or 0:
+     * its first event after the cursor, less one, or, if it has none, its latest visible event.
+     * The latest is read first, so a commit between the two reads is after the cursor and found.
+     */
     private static int versionAtPosition(Evento evento, String type, String id, String cursor) {
         Executor executor = evento.executor();
-        Optional<String> next = executor.read(ReadQuery.all(PageRequest.forward(1, cursor))).edges().stream()
-                .map(Edge::cursor)
-                .findFirst();
-        PageRequest before = next.map(c -> PageRequest.backward(1, c)).orElse(PageRequest.backward(1));
+        List<EventFilter> aggregate = List.of(new EventFilter.ById(type, id));
+        int latest =
+                executor.read(new ReadQuery(aggregate, RoutingFilter.ALL, PageRequest.backward(1))).nodes().stream()
+                        .mapToInt(StoredEvent::version)
+                        .findFirst()
+                        .orElse(0);
         return executor
-                .read(new ReadQuery(List.of(new EventFilter.ById(type, id)), RoutingFilter.ALL, before))
+                .read(new ReadQuery(aggregate, RoutingFilter.ALL, PageRequest.forward(1, cursor)))
                 .nodes()
                 .stream()
-                .mapToInt(StoredEvent::version)
+                .mapToInt(e -> e.version() - 1)
                 .findFirst()
-                .orElse(0);
+                .orElse(latest);
     }
 
     private static long micros(Instant t) {

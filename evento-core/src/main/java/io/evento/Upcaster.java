@@ -10,7 +10,8 @@ import java.util.List;
  * Evento.Builder#upcaster(Class, String, int, Upcaster)}) and returns the event's new shapes: usually
  * one (a changed field, a new name, the next version), none to drop the event, or several to split
  * it. Their output goes through the upcasters again, so a chain v1 → v2 → v3 is written one step at
- * a time. The derived events keep the stored event's aggregate, version, metadata and time; the
+ * a time; an output with the same event and version as its input is final. An event stored under a
+ * former name ({@link EventName#aliases()}) goes through the upcasters of its current name too. The derived events keep the stored event's aggregate, version, metadata and time; the
  * first keeps its id, the others get {@code id/1}, {@code id/2}, ...
  *
  * <pre>{@code

@@ -158,7 +158,12 @@ public final class Group implements Executor {
                             : Optional.of(list.getLast().cursor());
                     Page<StoredEvent> self =
                             member.read(withPage(query, new PageRequest(Direction.FORWARD, 1, predecessor)));
-                    list.addAll(self.edges());
+                    // Only if it is the bound's own event: a cursor from a read with other filters
+                    // may point at an event this query does not select, and the next one that it
+                    // does select lies after the bound.
+                    self.edges().stream()
+                            .filter(e -> e.cursor().equals(bound.get()))
+                            .forEach(list::add);
                 }
             }
             candidates.add(list);

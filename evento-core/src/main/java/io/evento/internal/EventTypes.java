@@ -102,6 +102,23 @@ public final class EventTypes {
         return names == null ? Optional.empty() : Optional.ofNullable(names.get(name));
     }
 
+    /**
+     * Every stored name that resolves to the same event as {@code name} (its current name and its
+     * aliases), or just {@code name} if it is not registered.
+     */
+    public List<String> storedNames(String aggregatorType, String name) {
+        Map<String, Descriptor> names = byName.getOrDefault(aggregatorType, Map.of());
+        Descriptor d = names.get(name);
+        if (d == null) {
+            return List.of(name);
+        }
+        return names.entrySet().stream()
+                .filter(e -> e.getValue() == d)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
+    }
+
     /** Whether a family (sealed interface) is registered. */
     public boolean isRegisteredFamily(Class<?> family) {
         return families.get(aggregatorTypeOf(family)) == family;

@@ -73,10 +73,17 @@ public final class Json {
             if (member instanceof AnnotatedParameter parameter
                     && parameter.getOwner() instanceof AnnotatedConstructor constructor
                     && constructor.getDeclaringClass().isRecord()
-                    && !Optional.class.isAssignableFrom(parameter.getRawType())) {
+                    && !isOptional(parameter.getRawType())) {
                 return Boolean.TRUE;
             }
             return declared;
+        }
+
+        private static boolean isOptional(Class<?> type) {
+            return Optional.class.isAssignableFrom(type)
+                    || type == java.util.OptionalInt.class
+                    || type == java.util.OptionalLong.class
+                    || type == java.util.OptionalDouble.class;
         }
     }
 }

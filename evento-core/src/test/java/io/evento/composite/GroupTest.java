@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evento.Aggregate;
+import io.evento.AsOf;
+import io.evento.Edge;
 import io.evento.Event;
+import io.evento.EventFilter;
 import io.evento.Evento;
 import io.evento.InvalidCursorException;
 import io.evento.Page;
 import io.evento.PageRequest;
+import io.evento.Projection;
+import io.evento.RoutingFilter;
 import io.evento.memory.InMemoryExecutor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
@@ -170,6 +175,40 @@ class GroupTest {
                     .as("before edge %d", i)
                     .isEqualTo(order.subList(0, i));
         }
+    }
+
+    @Test
+    void a_filtered_backward_read_from_a_cursor_of_an_unfiltered_read_stays_before_it() {
+        SteppingClock clock = new SteppingClock(5_000_000);
+        Evento a = Evento.builder(group).register(Note.class).clock(clock).build();
+        Evento b = Evento.builder(second).register(Note.class).clock(clock).build();
+        String x = a.create().event(new Note.Written("x1")).commit();
+        String other = b.create().event(new Note.Written("b1")).commit();
+        a.create().event(new Note.Written("y1")).commit();
+        b.aggregator(other).event(new Note.Written("b2")).commit();
+        a.aggregator(x).event(new Note.Written("x2")).commit();
+        List<Edge<StoredEvent>> all =
+                group.read(ReadQuery.all(PageRequest.forward(10))).edges();
+        assertThat(all).extracting(e -> text(e.node())).containsExactly("x1", "b1", "y1", "b2", "x2");
+        String atB2 = all.get(3).cursor();
+
+        Page<StoredEvent> before = group.read(new ReadQuery(
+                List.of(new EventFilter.ById("test/Note", x)), RoutingFilter.ALL, PageRequest.backward(10, atB2)));
+
+        assertThat(before.nodes()).extracting(this::text).containsExactly("x1");
+        Projection<Integer> count = Projection.builder("count", Note.class, () -> 0)
+                .on(Note.Written.class, (n, e) -> n + 1)
+                .build();
+        assertThat(a.load(count, x, AsOf.position(all.get(2).cursor()))
+                        .orElseThrow()
+                        .version())
+                .isEqualTo(1);
+        assertThat(a.load(count, x, AsOf.position(atB2)).orElseThrow().version())
+                .isEqualTo(1);
+        assertThat(a.load(count, x, AsOf.position(all.get(4).cursor()))
+                        .orElseThrow()
+                        .version())
+                .isEqualTo(2);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.evento.Event;
 import io.evento.EventDecodingException;
 import io.evento.EventFilter;
 import io.evento.EventShape;
+import io.evento.EventTail;
 import io.evento.Evento;
 import io.evento.Loaded;
 import io.evento.Page;
@@ -199,6 +200,47 @@ public abstract class EvolutionScenarios {
                         .data())
                 .as("an unknown field (channel) in an old event is ignored")
                 .isEqualTo(new Ledger.Credited(0, 7, Optional.empty()));
+    }
+
+    @Test
+    void an_event_stored_under_a_former_name_goes_through_the_upcasters_of_its_current_name() {
+        store().write(List.of(raw(6, "Opened", "{\"name\":\"zed\"}")));
+        Evento renamedField = Evento.builder(store())
+                .register(Ledger.class)
+                .upcaster(Ledger.class, "LedgerOpened", 1, v1 -> {
+                    ObjectNode json = v1.json();
+                    if (json.has("name")) {
+                        json.set("owner", json.remove("name"));
+                    }
+                    return List.of(v1.withJson(json));
+                })
+                .upcaster(Ledger.class, "Credited", 1, v1 -> List.of())
+                .upcaster(Ledger.class, "Audited", 1, v1 -> List.of())
+                .upcaster(Ledger.class, "Transferred", 1, v1 -> List.of())
+                .build();
+
+        StoredEvent stored = store().readAggregate(LEDGER, ledger, 5, 1).getFirst();
+        assertThat(renamedField.decode(stored).data()).isEqualTo(new Ledger.LedgerOpened("zed"));
+        assertThat(renamedField.load(BOOK, ledger).orElseThrow().state().owner())
+                .isEqualTo("zed");
+    }
+
+    @Test
+    void a_tail_moves_its_cursor_past_a_split_event_only_after_its_last_part() {
+        String resumeAt;
+        try (EventTail tail = today.tail(ReadQuery.of(PageRequest.forward(10), EventFilter.type(Ledger.class)))) {
+            assertThat(tail.next().name()).isEqualTo("LedgerOpened");
+            assertThat(tail.next().name()).isEqualTo("Credited");
+            assertThat(tail.next().name()).isEqualTo("Debited");
+            resumeAt = tail.cursor().orElseThrow();
+            assertThat(tail.next().name()).isEqualTo("Noted");
+        }
+        try (EventTail resumed =
+                today.tail(ReadQuery.of(PageRequest.forward(10, resumeAt), EventFilter.type(Ledger.class)))) {
+            assertThat(resumed.next().name())
+                    .as("resuming in the middle of a split event starts it again, so no part is lost")
+                    .isEqualTo("Debited");
+        }
     }
 
     @Test

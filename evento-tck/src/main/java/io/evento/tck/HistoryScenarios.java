@@ -189,6 +189,36 @@ public abstract class HistoryScenarios {
     }
 
     @Test
+    void a_state_the_codec_cannot_encode_costs_the_snapshot_not_the_load() {
+        String id = account(6);
+        Codec json = Codec.json();
+        Evento picky = Evento.builder(store())
+                .register(Account.class, Owner.class)
+                .codec(new Codec() {
+                    @Override
+                    public byte[] encode(Object value) {
+                        if (value instanceof Tally) {
+                            throw new IllegalArgumentException("states are not for this codec");
+                        }
+                        return json.encode(value);
+                    }
+
+                    @Override
+                    public <T> T decode(byte[] data, Class<T> type) {
+                        return json.decode(data, type);
+                    }
+                })
+                .build();
+        Projection<Tally> eager = tally("tck-picky")
+                .snapshots(Tally.class, "r1", SnapshotPolicy.whenReplayedMoreThan(0))
+                .build();
+
+        assertThat(picky.load(eager, id).orElseThrow().state())
+                .isEqualTo(evento().load(FULL, id).orElseThrow().state());
+        assertThat(store().snapshot("tck-picky", "tck/Account", id)).isEmpty();
+    }
+
+    @Test
     void time_travel_by_version_time_and_position_equals_a_replay_cut_at_that_point() {
         String id = account(9);
         List<StoredEvent> events = store().readAggregate("tck/Account", id, 0, 100);
@@ -210,6 +240,10 @@ public abstract class HistoryScenarios {
             assertThat(evento().load(FULL, id, AsOf.time(at)).orElseThrow().version())
                     .as("time of version %d", v)
                     .isEqualTo(v);
+            // The planted snapshot claims an early time; its event's real time decides.
+            assertThat(evento().load(MANUAL, id, AsOf.time(at)).orElseThrow().state())
+                    .as("time of version %d with a snapshot at 6", v)
+                    .isEqualTo(viaSnapshot);
             String eventId = events.get(v - 1).id();
             String cursor = log.stream()
                     .filter(e -> e.node().id().equals(eventId))
