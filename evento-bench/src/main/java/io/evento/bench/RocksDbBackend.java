@@ -1,0 +1,363 @@
+package io.evento.bench;
+
+import io.evento.Page;
+import io.evento.rocksdb.RocksDbExecutor;
+import io.evento.spi.Executor;
+import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
+import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
+import io.evento.spi.StoredSnapshot;
+import io.evento.spi.SubscriberState;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.RocksObject;
+import org.rocksdb.WALRecoveryMode;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * RocksDB, in folders under {@code target/bench-data/}: a fresh folder per store, holding the
+ * executor's database and the raw side's. The folder is deleted on close.
+ */
+final class RocksDbBackend implements Backend {
+    @Override
+    public String name() {
+        return "rocksdb";
+    }
+
+    @Override
+    public String version() {
+        RocksDB.loadLibrary();
+        return "RocksDB " + RocksDB.rocksdbVersion();
+    }
+
+    @Override
+    public Store open(int writers) {
+        // `writers` threads may append at once; both sides serialize them (the executor through its
+        // writer thread, the raw side through a lock).
+        Path folder = RawSupport.freshFolder("rocksdb-");
+        RocksDbExecutor executor = null;
+        RocksRaw raw = null;
+        try {
+            // The default durability, ASYNC: every batch goes to the write-ahead log, unsynced.
+            executor = RocksDbExecutor.open(folder.resolve("library"));
+            raw = new RocksRaw(folder.resolve("raw"));
+            Executor shared = new Unclosable(executor);
+            return new BenchStore(executor, raw, () -> shared, () -> RawSupport.deleteRecursively(folder));
+        } catch (RuntimeException e) {
+            throw BenchStore.abandon(e, executor, raw, () -> RawSupport.deleteRecursively(folder));
+        }
+    }
+
+    /**
+     * The raw RocksDB API on a database of its own, opened with the options the executor's store
+     * uses (Store.open) and written with its write options: WAL on, not synced (the executor's
+     * default {@code ASYNC} durability).
+     *
+     * <p>Two column families: {@code log}, position (8 bytes, big-endian, so byte order is number
+     * order) → payload; and {@code aggregates}, (type, id, version) → position, with the bloom
+     * filters the executor gives its point-lookup families. An append takes a lock (the store has one
+     * position counter, and the executor too writes from one thread), checks that the first version
+     * is free (one point lookup: what the unique key does for the SQL baselines, and the least the
+     * executor's own check does), then writes one {@link WriteBatch} with a log entry and an
+     * aggregate entry per event. That is the least a RocksDB event log must write: the executor
+     * writes more per event (the event's id, metadata and names with its payload, the by-type,
+     * by-name and by-routing-key index entries, the last position), which is its cost, not the
+     * database's. Writing from the calling threads, without a queue or a writer thread, is what
+     * "the raw API" means here.
+     *
+     * <p>A scan iterates the log from a position; a load iterates an aggregate's prefix and reads
+     * each payload from the log by position, as the executor does.
+     */
+    static final class RocksRaw implements Raw {
+        private final List<RocksObject> options = new ArrayList<>();
+        private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+        private final RocksDB db;
+        private final ColumnFamilyHandle log;
+        private final ColumnFamilyHandle aggregates;
+        private final WriteOptions writeOptions;
+        private final ReentrantLock writeLock = new ReentrantLock();
+        private final byte[] typePrefix;
+
+        /** The last position written; guarded by {@link #writeLock}. */
+        private long lastPosition;
+
+        RocksRaw(Path dir) {
+            RocksDB.loadLibrary();
+            RocksDB opened = null;
+            try {
+                DBOptions dbOptions = new DBOptions()
+                        .setCreateIfMissing(true)
+                        .setCreateMissingColumnFamilies(true)
+                        .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
+                        .setKeepLogFileNum(4);
+                options.add(dbOptions);
+                ColumnFamilyOptions rangeReads = new ColumnFamilyOptions();
+                options.add(rangeReads);
+                BloomFilter bloom = new BloomFilter(10);
+                options.add(bloom);
+                ColumnFamilyOptions pointLookups = new ColumnFamilyOptions()
+                        .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom))
+                        .setMemtableWholeKeyFiltering(true)
+                        .setMemtablePrefixBloomSizeRatio(0.05);
+                options.add(pointLookups);
+                WriteOptions unsynced = new WriteOptions().setSync(false);
+                options.add(unsynced);
+                List<ColumnFamilyDescriptor> descriptors = List.of(
+                        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, rangeReads),
+                        new ColumnFamilyDescriptor("log".getBytes(StandardCharsets.US_ASCII), rangeReads),
+                        new ColumnFamilyDescriptor("aggregates".getBytes(StandardCharsets.US_ASCII), pointLookups));
+                opened = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+                this.db = opened;
+                this.log = handles.get(1);
+                this.aggregates = handles.get(2);
+                this.writeOptions = unsynced;
+            } catch (RocksDBException | RuntimeException e) {
+                closeNative(opened);
+                throw new IllegalStateException("opening the raw RocksDB database in " + dir + " failed", e);
+            }
+            typePrefix = lengthPrefixed(RawSupport.AGGREGATE_TYPE);
+        }
+
+        @Override
+        public void append(String aggregateId, int firstVersion, List<byte[]> payloads) {
+            byte[] prefix = aggregatePrefix(aggregateId);
+            writeLock.lock();
+            try (WriteBatch batch = new WriteBatch()) {
+                if (db.get(aggregates, withVersion(prefix, firstVersion)) != null) {
+                    throw new IllegalStateException(
+                            "raw append to " + aggregateId + ": version " + firstVersion + " exists");
+                }
+                long position = lastPosition;
+                for (int i = 0; i < payloads.size(); i++) {
+                    byte[] key = positionKey(++position);
+                    batch.put(log, key, payloads.get(i));
+                    batch.put(aggregates, withVersion(prefix, firstVersion + i), key);
+                }
+                db.write(writeOptions, batch);
+                lastPosition = position;
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("raw append to " + aggregateId + " failed: " + e.getMessage(), e);
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        @Override
+        public long scan(long afterPosition, int limit, Consumer<byte[]> each) {
+            long last = -1;
+            try (RocksIterator it = db.newIterator(log)) {
+                int read = 0;
+                for (it.seek(positionKey(afterPosition + 1)); it.isValid() && read < limit; it.next()) {
+                    each.accept(it.value());
+                    last = ByteBuffer.wrap(it.key()).getLong();
+                    read++;
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("raw scan failed: " + e.getMessage(), e);
+            }
+            return last;
+        }
+
+        @Override
+        public void load(String aggregateId, Consumer<byte[]> each) {
+            byte[] prefix = aggregatePrefix(aggregateId);
+            try (RocksIterator it = db.newIterator(aggregates)) {
+                for (it.seek(prefix); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (key.length != prefix.length + 4 || !startsWith(key, prefix)) {
+                        break;
+                    }
+                    each.accept(db.get(log, it.value()));
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("raw load of " + aggregateId + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            writeLock.lock();
+            try {
+                closeNative(db);
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        /** Column family handles, then the database, then its options: the order RocksDB requires. */
+        private void closeNative(RocksDB database) {
+            handles.forEach(RocksObject::close);
+            handles.clear();
+            if (database != null) {
+                database.close();
+            }
+            options.reversed().forEach(RocksObject::close);
+            options.clear();
+        }
+
+        /** The prefix of one aggregate's keys: type and id, each length-prefixed. */
+        private byte[] aggregatePrefix(String aggregateId) {
+            byte[] id = lengthPrefixed(aggregateId);
+            byte[] prefix = new byte[typePrefix.length + id.length];
+            System.arraycopy(typePrefix, 0, prefix, 0, typePrefix.length);
+            System.arraycopy(id, 0, prefix, typePrefix.length, id.length);
+            return prefix;
+        }
+
+        private static byte[] lengthPrefixed(String text) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return ByteBuffer.allocate(4 + bytes.length)
+                    .putInt(bytes.length)
+                    .put(bytes)
+                    .array();
+        }
+
+        private static byte[] withVersion(byte[] prefix, int version) {
+            return ByteBuffer.allocate(prefix.length + 4)
+                    .put(prefix)
+                    .putInt(version)
+                    .array();
+        }
+
+        private static byte[] positionKey(long position) {
+            return ByteBuffer.allocate(8).putLong(position).array();
+        }
+
+        private static boolean startsWith(byte[] key, byte[] prefix) {
+            return Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+        }
+    }
+
+    /**
+     * The store's executor, for {@link Backend.Store#reopen()}: RocksDB lets one process open a
+     * directory once (a second open fails on the directory's lock, and the executor refuses it
+     * before RocksDB would), so "another executor over the same store" can only be the same one.
+     * Closing this view does nothing; the store closes the executor itself. The latency scenario
+     * then subscribes on the executor it writes on, the only way RocksDB is ever used.
+     */
+    static final class Unclosable implements Executor {
+        private final Executor delegate;
+
+        Unclosable(Executor delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void write(List<StoredEvent> events) {
+            delegate.write(events);
+        }
+
+        @Override
+        public Page<StoredEvent> read(ReadQuery query) {
+            return delegate.read(query);
+        }
+
+        @Override
+        public List<StoredEvent> readAggregate(
+                String aggregatorType, String aggregatorId, int afterVersion, int limit) {
+            return delegate.readAggregate(aggregatorType, aggregatorId, afterVersion, limit);
+        }
+
+        @Override
+        public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
+            return delegate.lastEvent(aggregatorType, aggregatorId);
+        }
+
+        @Override
+        public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
+            return delegate.acquireLease(key, workerId, ttl);
+        }
+
+        @Override
+        public void releaseLease(Lease lease) {
+            delegate.releaseLease(lease);
+        }
+
+        @Override
+        public Optional<String> subscriberCursor(String key) {
+            return delegate.subscriberCursor(key);
+        }
+
+        @Override
+        public Optional<SubscriberState> subscriber(String key) {
+            return delegate.subscriber(key);
+        }
+
+        @Override
+        public void acknowledge(Lease lease, String cursor) {
+            delegate.acknowledge(lease, cursor);
+        }
+
+        @Override
+        public void resetSubscriber(String key, Optional<String> cursor) {
+            delegate.resetSubscriber(key, cursor);
+        }
+
+        @Override
+        public void pauseSubscriber(String key, boolean paused) {
+            delegate.pauseSubscriber(key, paused);
+        }
+
+        @Override
+        public void park(Lease lease, ParkedEvent event) {
+            delegate.park(lease, event);
+        }
+
+        @Override
+        public List<ParkedEvent> parked(String key, int limit) {
+            return delegate.parked(key, limit);
+        }
+
+        @Override
+        public boolean unpark(String key, String eventId) {
+            return delegate.unpark(key, eventId);
+        }
+
+        @Override
+        public Registration onCommit(Runnable listener) {
+            // Delegated, not the interface's default: push wake-ups are what the latency scenario measures.
+            return delegate.onCommit(listener);
+        }
+
+        @Override
+        public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
+            return delegate.snapshot(projection, aggregatorType, aggregatorId);
+        }
+
+        @Override
+        public void saveSnapshot(StoredSnapshot snapshot) {
+            delegate.saveSnapshot(snapshot);
+        }
+
+        @Override
+        public void close() {
+            // Not closed here: see the class comment.
+        }
+
+        @Override
+        public String toString() {
+            return delegate.toString();
+        }
+    }
+}
