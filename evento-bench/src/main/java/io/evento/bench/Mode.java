@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param latencySamples how many commits the latency scenario times
  */
 record Mode(String name, int warmups, int iterations, Duration iteration, int catchUpEvents, int latencySamples) {
-    static final Mode QUICK = new Mode("quick", 1, 3, Duration.ofSeconds(2), 100_000, 300);
+    static final Mode QUICK = new Mode("quick", 1, 3, Duration.ofSeconds(1), 100_000, 200);
     static final Mode FULL = new Mode("full", 2, 5, Duration.ofSeconds(5), 1_000_000, 2_000);
 
     static Mode of(String name) {
