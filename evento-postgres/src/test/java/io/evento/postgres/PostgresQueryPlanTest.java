@@ -253,6 +253,43 @@ class PostgresQueryPlanTest {
         }
     }
 
+    @Test
+    void on_a_young_table_without_statistics_a_page_streams_from_its_index_instead_of_sorting_every_match()
+            throws SQLException {
+        String young = DATABASE.newSchema();
+        try (PostgresExecutor store = TestDatabase.open(young);
+                Connection c = TestDatabase.connect()) {
+            // An import just written, not analyzed yet: the planner takes the type filter for rare.
+            try (Statement statement = c.createStatement()) {
+                for (int commit = 0; commit < 50; commit++) {
+                    statement.execute("INSERT INTO \"" + young + "\".evento_event (id, aggregator_type,"
+                            + " aggregator_id, version, name, data, metadata, timestamp_micros) SELECT 'id-' || n,"
+                            + " 'bench', 'a-" + commit + "', n, 'N', '\\x01', '\\x7b7d', 0"
+                            + " FROM generate_series(1, 1000) n");
+                }
+            }
+            SqlQuery page =
+                    store.sql().page(List.of(new EventFilter.ByType("bench")), RoutingFilter.ALL, true, null, 1001);
+
+            c.setAutoCommit(false);
+            List<String> unguarded = plan(c, page.sql(), page.parameters());
+            try (Statement statement = c.createStatement()) {
+                statement.execute(PostgresExecutor.PAGE_PLAN);
+            }
+            List<String> guarded = plan(c, page.sql(), page.parameters());
+            c.rollback();
+
+            assertThat(unguarded)
+                    .as("without the page's plan settings, every match is read and sorted")
+                    .anyMatch(line -> line.contains("Bitmap Heap Scan"))
+                    .anyMatch(line -> line.contains("Sort"));
+            assertThat(guarded)
+                    .as("with them, the page streams from the type index and stops at the limit")
+                    .anyMatch(line -> line.contains(TYPE_INDEX))
+                    .noneMatch(line -> line.contains("Sort") || line.contains("Bitmap"));
+        }
+    }
+
     private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventSql sql) throws SQLException {
         try (Statement statement = c.createStatement()) {
             // Statements run often are planned once for any value (a generic plan); check that one.
