@@ -6,7 +6,9 @@ import io.evento.internal.Validation;
 import io.evento.spi.StoredEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -220,6 +222,10 @@ public final class CommitBuilder {
     private List<StoredEvent> stored(
             String aggregateId, String type, int fromVersion, List<byte[]> payloads, byte[] metadata) {
         long now = evento.nowMicros();
+        // The commit's metadata is shared; events of a later schema version carry it with their
+        // version, encoded once per version.
+        Map<Integer, byte[]> metadataByVersion = new HashMap<>(2);
+        metadataByVersion.put(1, metadata);
         List<StoredEvent> stored = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             EventTypes.Descriptor d = evento.types().lookup(events.get(i).getClass());
@@ -231,8 +237,7 @@ public final class CommitBuilder {
                     d.name(),
                     Optional.ofNullable(routingKey),
                     payloads.get(i),
-                    // The commit's metadata is shared; an event of a later schema version carries it.
-                    d.version() == 1 ? metadata : MetadataJson.encode(commitMetadata, d.version()),
+                    metadataByVersion.computeIfAbsent(d.version(), v -> MetadataJson.encode(commitMetadata, v)),
                     now));
         }
         return stored;

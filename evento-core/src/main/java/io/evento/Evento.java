@@ -1,6 +1,7 @@
 package io.evento;
 
 import io.evento.internal.EventTypes;
+import io.evento.internal.Micros;
 import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
@@ -12,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -491,9 +491,7 @@ public final class Evento {
                 stored.routingKey(),
                 payload,
                 metadata,
-                Instant.ofEpochSecond(
-                        Math.floorDiv(stored.timestampMicros(), 1_000_000L),
-                        Math.floorMod(stored.timestampMicros(), 1_000_000L) * 1_000L));
+                Micros.toInstant(stored.timestampMicros()));
     }
 
     private static EventDecodingException decodingError(StoredEvent s, String problem, Throwable cause) {
@@ -518,8 +516,7 @@ public final class Evento {
     }
 
     long nowMicros() {
-        Instant now = clock.instant();
-        return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1_000);
+        return Micros.of(clock.instant());
     }
 
     <T> Optional<T> data(Class<T> type) {

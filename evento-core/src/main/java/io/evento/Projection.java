@@ -1,12 +1,12 @@
 package io.evento;
 
 import io.evento.internal.EventTypes;
+import io.evento.internal.Micros;
 import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -192,7 +192,7 @@ public final class Projection<S> {
         switch (asOf) {
             case null -> {}
             case AsOf.Version v -> versionBound = v.version();
-            case AsOf.Time t -> timeBound = micros(t.time());
+            case AsOf.Time t -> timeBound = Micros.of(t.time());
             case AsOf.Position p -> {
                 versionBound = versionAtPosition(evento, type, id, p.cursor());
                 if (versionBound == 0) {
@@ -350,10 +350,6 @@ public final class Projection<S> {
                 .mapToInt(e -> e.version() - 1)
                 .findFirst()
                 .orElse(latest);
-    }
-
-    private static long micros(Instant t) {
-        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
     }
 
     private static void forEachEvent(

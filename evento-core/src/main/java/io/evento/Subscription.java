@@ -1,6 +1,7 @@
 package io.evento;
 
 import io.evento.internal.EventTypes;
+import io.evento.internal.Micros;
 import io.evento.internal.Validation;
 import io.evento.spi.Executor;
 import io.evento.spi.JdbcExecutor;
@@ -231,7 +232,7 @@ public final class Subscription {
      * @return the handle to stop it and to watch it
      */
     public SubscriptionHandle start() {
-        SubscriptionHandle handle = new SubscriptionHandle(this, false);
+        SubscriptionHandle handle = new SubscriptionHandle(this);
         running.add(handle);
         handle.start();
         return handle;
@@ -246,7 +247,7 @@ public final class Subscription {
      *     not accepted); events before it were acknowledged
      */
     public void execute() {
-        SubscriptionHandle handle = new SubscriptionHandle(this, true);
+        SubscriptionHandle handle = new SubscriptionHandle(this);
         running.add(handle);
         try {
             handle.runOnce();
@@ -280,7 +281,7 @@ public final class Subscription {
                     if (inPartition(e, p)) {
                         lag++;
                         if (oldest.isEmpty()) {
-                            oldest = Optional.of(instantOf(e.timestampMicros()));
+                            oldest = Optional.of(Micros.toInstant(e.timestampMicros()));
                         }
                     }
                 }
@@ -387,7 +388,7 @@ public final class Subscription {
                 handled += byRunningWorker.get();
                 continue;
             }
-            handled += new SubscriptionHandle(this, true).retryParkedAlone(k);
+            handled += new SubscriptionHandle(this).retryParkedAlone(k);
         }
         return handled;
     }
@@ -455,10 +456,6 @@ public final class Subscription {
 
     static String partitionKey(String key, int partition, int partitions) {
         return key + "#" + partition + "/" + partitions;
-    }
-
-    static Instant instantOf(long micros) {
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 
     private static Class<?> familyOf(Class<?> type) {

@@ -26,7 +26,6 @@ public final class SubscriptionHandle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHandle.class);
 
     private final Subscription subscription;
-    private final boolean once;
     private final Wakeup wakeup = new Wakeup();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -38,9 +37,8 @@ public final class SubscriptionHandle implements AutoCloseable {
     private int fairShare;
     private volatile Executor.Registration registration = () -> {};
 
-    SubscriptionHandle(Subscription subscription, boolean once) {
+    SubscriptionHandle(Subscription subscription) {
         this.subscription = subscription;
-        this.once = once;
         // Each run leases under its own name: two runs of one subscription in one process must
         // contend for the lease like two processes do, not share it as "the same worker".
         this.owner = subscription.workerId + "/"
@@ -192,10 +190,6 @@ public final class SubscriptionHandle implements AutoCloseable {
 
     boolean stopping() {
         return stop.getCount() == 0;
-    }
-
-    boolean once() {
-        return once;
     }
 
     Wakeup wakeup() {

@@ -1,20 +1,13 @@
 package io.evento.bench;
 
 import io.evento.Evento;
-import io.evento.Page;
 import io.evento.SubscriptionHandle;
 import io.evento.spi.Executor;
-import io.evento.spi.Lease;
-import io.evento.spi.ParkedEvent;
-import io.evento.spi.ReadQuery;
-import io.evento.spi.StoredEvent;
-import io.evento.spi.StoredSnapshot;
-import io.evento.spi.SubscriberState;
+import io.evento.spi.ForwardingExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -229,11 +222,9 @@ final class LatencyScenario implements Scenario {
      * #onCommit}, which registers nothing, so subscriptions on it only poll. Closing it leaves the
      * delegate open (its store closes it).
      */
-    private static final class NoPush implements Executor {
-        private final Executor delegate;
-
+    private static final class NoPush extends ForwardingExecutor {
         NoPush(Executor delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -242,94 +233,8 @@ final class LatencyScenario implements Scenario {
         }
 
         @Override
-        public void write(List<StoredEvent> events) {
-            delegate.write(events);
-        }
-
-        @Override
-        public Page<StoredEvent> read(ReadQuery query) {
-            return delegate.read(query);
-        }
-
-        @Override
-        public List<StoredEvent> readAggregate(
-                String aggregatorType, String aggregatorId, int afterVersion, int limit) {
-            return delegate.readAggregate(aggregatorType, aggregatorId, afterVersion, limit);
-        }
-
-        @Override
-        public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
-            return delegate.lastEvent(aggregatorType, aggregatorId);
-        }
-
-        @Override
-        public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-            return delegate.acquireLease(key, workerId, ttl);
-        }
-
-        @Override
-        public void releaseLease(Lease lease) {
-            delegate.releaseLease(lease);
-        }
-
-        @Override
-        public Optional<String> subscriberCursor(String key) {
-            return delegate.subscriberCursor(key);
-        }
-
-        @Override
-        public Optional<SubscriberState> subscriber(String key) {
-            return delegate.subscriber(key);
-        }
-
-        @Override
-        public void acknowledge(Lease lease, String cursor) {
-            delegate.acknowledge(lease, cursor);
-        }
-
-        @Override
-        public void resetSubscriber(String key, Optional<String> cursor) {
-            delegate.resetSubscriber(key, cursor);
-        }
-
-        @Override
-        public void pauseSubscriber(String key, boolean paused) {
-            delegate.pauseSubscriber(key, paused);
-        }
-
-        @Override
-        public void park(Lease lease, ParkedEvent event) {
-            delegate.park(lease, event);
-        }
-
-        @Override
-        public List<ParkedEvent> parked(String key, int limit) {
-            return delegate.parked(key, limit);
-        }
-
-        @Override
-        public boolean unpark(String key, String eventId) {
-            return delegate.unpark(key, eventId);
-        }
-
-        @Override
-        public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
-            return delegate.snapshot(projection, aggregatorType, aggregatorId);
-        }
-
-        @Override
-        public void saveSnapshot(StoredSnapshot snapshot) {
-            delegate.saveSnapshot(snapshot);
-        }
-
-        @Override
         public void close() {
             // The store closes the delegate.
-        }
-
-        @Override
-        public String toString() {
-            return "NoPush[" + delegate + "]";
         }
     }
 }

@@ -1,22 +1,14 @@
 package io.evento.bench;
 
-import io.evento.Page;
 import io.evento.rocksdb.RocksDbExecutor;
 import io.evento.spi.Executor;
-import io.evento.spi.Lease;
-import io.evento.spi.ParkedEvent;
-import io.evento.spi.ReadQuery;
-import io.evento.spi.StoredEvent;
-import io.evento.spi.StoredSnapshot;
-import io.evento.spi.SubscriberState;
+import io.evento.spi.ForwardingExecutor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
@@ -256,108 +248,14 @@ final class RocksDbBackend implements Backend {
      * Closing this view does nothing; the store closes the executor itself. The latency scenario
      * then subscribes on the executor it writes on, the only way RocksDB is ever used.
      */
-    static final class Unclosable implements Executor {
-        private final Executor delegate;
-
+    static final class Unclosable extends ForwardingExecutor {
         Unclosable(Executor delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void write(List<StoredEvent> events) {
-            delegate.write(events);
-        }
-
-        @Override
-        public Page<StoredEvent> read(ReadQuery query) {
-            return delegate.read(query);
-        }
-
-        @Override
-        public List<StoredEvent> readAggregate(
-                String aggregatorType, String aggregatorId, int afterVersion, int limit) {
-            return delegate.readAggregate(aggregatorType, aggregatorId, afterVersion, limit);
-        }
-
-        @Override
-        public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
-            return delegate.lastEvent(aggregatorType, aggregatorId);
-        }
-
-        @Override
-        public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-            return delegate.acquireLease(key, workerId, ttl);
-        }
-
-        @Override
-        public void releaseLease(Lease lease) {
-            delegate.releaseLease(lease);
-        }
-
-        @Override
-        public Optional<String> subscriberCursor(String key) {
-            return delegate.subscriberCursor(key);
-        }
-
-        @Override
-        public Optional<SubscriberState> subscriber(String key) {
-            return delegate.subscriber(key);
-        }
-
-        @Override
-        public void acknowledge(Lease lease, String cursor) {
-            delegate.acknowledge(lease, cursor);
-        }
-
-        @Override
-        public void resetSubscriber(String key, Optional<String> cursor) {
-            delegate.resetSubscriber(key, cursor);
-        }
-
-        @Override
-        public void pauseSubscriber(String key, boolean paused) {
-            delegate.pauseSubscriber(key, paused);
-        }
-
-        @Override
-        public void park(Lease lease, ParkedEvent event) {
-            delegate.park(lease, event);
-        }
-
-        @Override
-        public List<ParkedEvent> parked(String key, int limit) {
-            return delegate.parked(key, limit);
-        }
-
-        @Override
-        public boolean unpark(String key, String eventId) {
-            return delegate.unpark(key, eventId);
-        }
-
-        @Override
-        public Registration onCommit(Runnable listener) {
-            // Delegated, not the interface's default: push wake-ups are what the latency scenario measures.
-            return delegate.onCommit(listener);
-        }
-
-        @Override
-        public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
-            return delegate.snapshot(projection, aggregatorType, aggregatorId);
-        }
-
-        @Override
-        public void saveSnapshot(StoredSnapshot snapshot) {
-            delegate.saveSnapshot(snapshot);
+            super(delegate);
         }
 
         @Override
         public void close() {
-            // Not closed here: see the class comment.
-        }
-
-        @Override
-        public String toString() {
-            return delegate.toString();
+            // The store closes the executor.
         }
     }
 }

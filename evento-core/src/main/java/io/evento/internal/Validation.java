@@ -1,6 +1,8 @@
 package io.evento.internal;
 
 import io.evento.Limits;
+import io.evento.spi.Lease;
+import io.evento.spi.ParkedEvent;
 import java.util.Objects;
 
 /**
@@ -51,5 +53,15 @@ public final class Validation {
             throw new IllegalArgumentException(field + " must be between 1 and " + max + ", was " + value);
         }
         return value;
+    }
+
+    /** Checks that a parked event is parked under the key of the lease presenting it. */
+    public static void parkedUnder(Lease lease, ParkedEvent event) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(event, "event");
+        if (!lease.key().equals(event.key())) {
+            throw new IllegalArgumentException(
+                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
+        }
     }
 }

@@ -296,7 +296,7 @@ public final class InMemoryExecutor implements Executor {
     @Override
     public void park(Lease lease, ParkedEvent event) {
         Objects.requireNonNull(event, "event");
-        requireSameKey(lease, event);
+        Validation.parkedUnder(lease, event);
         lock.writeLock().lock();
         try {
             ensureOpen();
@@ -397,13 +397,6 @@ public final class InMemoryExecutor implements Executor {
             throw new InvalidCursorException("invalid cursor: position " + position + " is out of range");
         }
         return position;
-    }
-
-    private static void requireSameKey(Lease lease, ParkedEvent event) {
-        if (!lease.key().equals(event.key())) {
-            throw new IllegalArgumentException(
-                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
-        }
     }
 
     private static boolean holds(Subscriber s, Lease lease, Instant now) {

@@ -967,12 +967,7 @@ public final class MysqlExecutor implements JdbcExecutor {
 
     /** Validates a park before touching the database; returns the entry's time as stored. */
     private static LocalDateTime checkPark(Lease lease, ParkedEvent event) {
-        Objects.requireNonNull(lease, "lease");
-        Objects.requireNonNull(event, "event");
-        if (!lease.key().equals(event.key())) {
-            throw new IllegalArgumentException(
-                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
-        }
+        Validation.parkedUnder(lease, event);
         Instant at = event.parkedAt();
         if (at.isBefore(EARLIEST_INSTANT) || at.isAfter(LATEST_INSTANT)) {
             throw new IllegalArgumentException("parkedAt must be between " + EARLIEST_INSTANT + " and " + LATEST_INSTANT

@@ -920,7 +920,7 @@ public final class PostgresExecutor implements JdbcExecutor {
      */
     @Override
     public void park(Lease lease, ParkedEvent event) {
-        requireParkable(lease, event);
+        Validation.parkedUnder(lease, event);
         run("parking event " + event.eventId() + " of subscription " + event.key(), c -> {
             parkOn(c, lease, event);
             return null;
@@ -930,7 +930,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     @Override
     public void park(Connection transaction, Lease lease, ParkedEvent event) {
         Objects.requireNonNull(transaction, "transaction");
-        requireParkable(lease, event);
+        Validation.parkedUnder(lease, event);
         onTransaction("parking event " + event.eventId() + " of subscription " + event.key(), transaction, c -> {
             parkOn(c, lease, event);
             return null;
@@ -949,15 +949,6 @@ public final class PostgresExecutor implements JdbcExecutor {
                 return statement.executeUpdate() > 0;
             }
         });
-    }
-
-    private static void requireParkable(Lease lease, ParkedEvent event) {
-        Objects.requireNonNull(lease, "lease");
-        Objects.requireNonNull(event, "event");
-        if (!lease.key().equals(event.key())) {
-            throw new IllegalArgumentException(
-                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
-        }
     }
 
     private void parkOn(Connection c, Lease lease, ParkedEvent event) throws SQLException {

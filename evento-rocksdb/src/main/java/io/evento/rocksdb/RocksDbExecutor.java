@@ -449,12 +449,7 @@ public final class RocksDbExecutor implements Executor {
 
     @Override
     public void park(Lease lease, ParkedEvent event) {
-        Objects.requireNonNull(lease, "lease");
-        Objects.requireNonNull(event, "event");
-        if (!lease.key().equals(event.key())) {
-            throw new IllegalArgumentException(
-                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
-        }
+        Validation.parkedUnder(lease, event);
         ensureOpen();
         writer.submit(new Writer.Park(lease, event));
     }

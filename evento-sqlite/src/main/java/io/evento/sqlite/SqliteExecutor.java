@@ -766,7 +766,7 @@ public final class SqliteExecutor implements JdbcExecutor {
      */
     @Override
     public void park(Lease lease, ParkedEvent event) {
-        requireSameKey(lease, event);
+        Validation.parkedUnder(lease, event);
         writer.transaction("parking event " + event.eventId() + " of subscription " + lease.key(), db -> {
             park(db, lease, event);
             return null;
@@ -787,7 +787,7 @@ public final class SqliteExecutor implements JdbcExecutor {
     @Override
     public void park(Connection transaction, Lease lease, ParkedEvent event) {
         Objects.requireNonNull(transaction, "transaction");
-        requireSameKey(lease, event);
+        Validation.parkedUnder(lease, event);
         writer.joinTransaction(
                 transaction, "parking event " + event.eventId() + " of subscription " + lease.key(), db -> {
                     park(db, lease, event);
@@ -825,15 +825,6 @@ public final class SqliteExecutor implements JdbcExecutor {
         park.setLong(12, now);
         if (park.executeUpdate() == 0) {
             throw new LeaseLostException(lease.key(), lease.workerId());
-        }
-    }
-
-    private static void requireSameKey(Lease lease, ParkedEvent event) {
-        Objects.requireNonNull(lease, "lease");
-        Objects.requireNonNull(event, "event");
-        if (!lease.key().equals(event.key())) {
-            throw new IllegalArgumentException(
-                    "the lease is for '" + lease.key() + "' but the parked event for '" + event.key() + "'");
         }
     }
 

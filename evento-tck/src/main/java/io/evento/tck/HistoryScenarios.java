@@ -15,6 +15,7 @@ import io.evento.Projection;
 import io.evento.SnapshotPolicy;
 import io.evento.StoreException;
 import io.evento.spi.Executor;
+import io.evento.spi.ForwardingExecutor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
@@ -169,6 +170,11 @@ public abstract class HistoryScenarios {
     void a_failing_snapshot_write_does_not_fail_the_load() {
         String id = account(12);
         Executor failing = new ForwardingExecutor(store()) {
+            @Override
+            public void close() {
+                // The real store belongs to the suite.
+            }
+
             @Override
             public void saveSnapshot(StoredSnapshot snapshot) {
                 throw new StoreException("disk full", null, true);
@@ -350,12 +356,5 @@ public abstract class HistoryScenarios {
 
     private static Instant instant(long micros) {
         return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-    }
-
-    /** Forwards every call; scenarios override one to break it. */
-    static class ForwardingExecutor extends SubscriptionScenarios.Killable {
-        ForwardingExecutor(Executor store) {
-            super(store);
-        }
     }
 }

@@ -7,14 +7,12 @@ import io.evento.Evento;
 import io.evento.Page;
 import io.evento.Subscription;
 import io.evento.SubscriptionHandle;
-import io.evento.spi.Executor;
+import io.evento.spi.ForwardingExecutor;
 import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
-import io.evento.spi.StoredSnapshot;
-import io.evento.spi.SubscriberState;
 import io.evento.tck.domain.Account;
 import io.evento.tck.domain.Owner;
 import java.sql.Connection;
@@ -25,7 +23,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -214,13 +211,14 @@ public abstract class JdbcSubscriptionTck {
     }
 
     /** A JDBC executor whose process dies inside the n-th checkpoint, after the handlers ran. */
-    private static final class Crashing implements JdbcExecutor {
+    private static final class Crashing extends ForwardingExecutor implements JdbcExecutor {
         private final JdbcExecutor store;
         private final AtomicInteger acknowledgements = new AtomicInteger();
         private final int crashAt;
         final IllegalStateException crash = new IllegalStateException("simulated crash before the commit");
 
         Crashing(JdbcExecutor store, int crashAt) {
+            super(store);
             this.store = store;
             this.crashAt = crashAt;
         }
@@ -246,86 +244,6 @@ public abstract class JdbcSubscriptionTck {
         @Override
         public boolean unpark(Connection transaction, String key, String eventId) {
             return store.unpark(transaction, key, eventId);
-        }
-
-        @Override
-        public void write(List<StoredEvent> events) {
-            store.write(events);
-        }
-
-        @Override
-        public Page<StoredEvent> read(ReadQuery query) {
-            return store.read(query);
-        }
-
-        @Override
-        public List<StoredEvent> readAggregate(String type, String id, int afterVersion, int limit) {
-            return store.readAggregate(type, id, afterVersion, limit);
-        }
-
-        @Override
-        public Optional<StoredEvent> lastEvent(String type, String id) {
-            return store.lastEvent(type, id);
-        }
-
-        @Override
-        public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-            return store.acquireLease(key, workerId, ttl);
-        }
-
-        @Override
-        public void releaseLease(Lease lease) {
-            store.releaseLease(lease);
-        }
-
-        @Override
-        public Optional<SubscriberState> subscriber(String key) {
-            return store.subscriber(key);
-        }
-
-        @Override
-        public void acknowledge(Lease lease, String cursor) {
-            store.acknowledge(lease, cursor);
-        }
-
-        @Override
-        public void resetSubscriber(String key, Optional<String> cursor) {
-            store.resetSubscriber(key, cursor);
-        }
-
-        @Override
-        public void pauseSubscriber(String key, boolean paused) {
-            store.pauseSubscriber(key, paused);
-        }
-
-        @Override
-        public void park(Lease lease, ParkedEvent event) {
-            store.park(lease, event);
-        }
-
-        @Override
-        public List<ParkedEvent> parked(String key, int limit) {
-            return store.parked(key, limit);
-        }
-
-        @Override
-        public boolean unpark(String key, String eventId) {
-            return store.unpark(key, eventId);
-        }
-
-        @Override
-        public Optional<StoredSnapshot> snapshot(String projection, String type, String id) {
-            return store.snapshot(projection, type, id);
-        }
-
-        @Override
-        public void saveSnapshot(StoredSnapshot snapshot) {
-            store.saveSnapshot(snapshot);
-        }
-
-        @Override
-        public Executor.Registration onCommit(Runnable listener) {
-            return store.onCommit(listener);
         }
 
         @Override
