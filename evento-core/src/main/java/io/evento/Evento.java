@@ -7,6 +7,7 @@ import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -59,6 +61,9 @@ public final class Evento {
     private final java.util.concurrent.Semaphore snapshotSlots = new java.util.concurrent.Semaphore(4);
     /** "type\0name" of every stored name some upcaster rewrites: the rest skip the upcast path. */
     private final Set<String> upcastNames;
+
+    /** See {@link #metadata(byte[])}. */
+    private volatile DecodedMetadata lastMetadata;
 
     private Evento(Builder b) {
         this.executor = b.executor;
@@ -250,7 +255,7 @@ public final class Evento {
         // cursor, and the page keeps its own cursors so paging goes on past a dropped event.
         List<Edge<Event<?>>> edges = new ArrayList<>();
         for (Edge<StoredEvent> edge : page.edges()) {
-            decodeAll(edge.node()).forEach(e -> edges.add(new Edge<>(e, edge.cursor())));
+            decodeAll(edge.node()).forEach(e -> edges.add(Edge.lazy(e, edge::cursor)));
         }
         return new Page<>(edges, page.pageInfo());
     }
@@ -478,7 +483,7 @@ public final class Evento {
         }
         Metadata metadata;
         try {
-            metadata = MetadataJson.decode(stored.metadata());
+            metadata = metadata(stored.metadata());
         } catch (Exception e) {
             throw decodingError(stored, "metadata is not valid: " + rootMessage(e), e);
         }
@@ -493,6 +498,24 @@ public final class Evento {
                 metadata,
                 Micros.toInstant(stored.timestampMicros()));
     }
+
+    /**
+     * The metadata stored as {@code bytes}. The events of one commit share their metadata, and
+     * catch-ups and loads decode them one after the other, so the last decoded metadata is kept
+     * and reused when the next event's bytes are the same (a comparison of a few dozen bytes
+     * instead of a parse). Metadata is immutable; a race between threads only costs a parse.
+     */
+    private Metadata metadata(byte[] bytes) throws IOException {
+        DecodedMetadata last = lastMetadata;
+        if (last != null && Arrays.equals(last.bytes(), bytes)) {
+            return last.metadata();
+        }
+        Metadata metadata = MetadataJson.decode(bytes);
+        lastMetadata = new DecodedMetadata(bytes.clone(), metadata);
+        return metadata;
+    }
+
+    private record DecodedMetadata(byte[] bytes, Metadata metadata) {}
 
     private static EventDecodingException decodingError(StoredEvent s, String problem, Throwable cause) {
         return new EventDecodingException(

@@ -1,5 +1,7 @@
 package io.evento;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.evento.internal.Json;
@@ -41,34 +43,63 @@ final class MetadataJson {
         return decodeStored(bytes).metadata();
     }
 
+    /**
+     * Reads stored metadata with a streaming parser: the reserved keys are read as plain values and
+     * only user entries become trees, which keeps the common case (an id and little else) cheap on
+     * every event a catch-up or a load decodes.
+     */
     static Stored decodeStored(byte[] bytes) throws IOException {
-        JsonNode root = Json.MAPPER.readTree(bytes);
-        if (root == null || !root.isObject() || !root.path("id").isTextual()) {
-            throw new IOException("metadata is not a JSON object with a text 'id'");
-        }
-        Map<String, JsonNode> entries = new LinkedHashMap<>();
-        String requestedBy = null;
-        String requestedAs = null;
-        int eventVersion = 1;
-        for (Map.Entry<String, JsonNode> f : root.properties()) {
-            switch (f.getKey()) {
-                case "id" -> {}
-                case EVENT_VERSION -> {
-                    // Metadata written before the key was reserved may use it for something else:
-                    // only a positive integer is a schema version, anything else stays an entry.
-                    if (f.getValue().isIntegralNumber()
-                            && f.getValue().canConvertToInt()
-                            && f.getValue().asInt() >= 1) {
-                        eventVersion = f.getValue().asInt();
-                    } else {
-                        entries.put(f.getKey(), f.getValue());
-                    }
-                }
-                case "requestedBy" -> requestedBy = f.getValue().asText();
-                case "requestedAs" -> requestedAs = f.getValue().asText();
-                default -> entries.put(f.getKey(), f.getValue());
+        try (JsonParser p = Json.MAPPER.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw notMetadata();
             }
+            Map<String, JsonNode> entries = new LinkedHashMap<>();
+            String id = null;
+            String requestedBy = null;
+            String requestedAs = null;
+            int eventVersion = 1;
+            for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+                JsonToken value = p.nextToken();
+                switch (key) {
+                    case "id" -> {
+                        id = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        if (value.isStructStart()) {
+                            p.skipChildren();
+                        }
+                    }
+                    case EVENT_VERSION -> {
+                        // Metadata written before the key was reserved may use it for something
+                        // else: only a positive integer is a schema version, anything else stays an
+                        // entry.
+                        JsonNode node = p.readValueAsTree();
+                        if (node.isIntegralNumber() && node.canConvertToInt() && node.asInt() >= 1) {
+                            eventVersion = node.asInt();
+                            entries.remove(key);
+                        } else {
+                            eventVersion = 1;
+                            entries.put(key, node);
+                        }
+                    }
+                    case "requestedBy" -> requestedBy = text(p, value);
+                    case "requestedAs" -> requestedAs = text(p, value);
+                    default -> entries.put(key, p.readValueAsTree());
+                }
+            }
+            if (id == null) {
+                throw notMetadata();
+            }
+            return new Stored(Metadata.of(id, requestedBy, requestedAs, entries), eventVersion);
         }
-        return new Stored(Metadata.of(root.get("id").asText(), requestedBy, requestedAs, entries), eventVersion);
+    }
+
+    /** A reserved value as text, like {@link JsonNode#asText()} of its tree. */
+    private static String text(JsonParser p, JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_STRING
+                ? p.getText()
+                : p.<JsonNode>readValueAsTree().asText();
+    }
+
+    private static IOException notMetadata() {
+        return new IOException("metadata is not a JSON object with a text 'id'");
     }
 }

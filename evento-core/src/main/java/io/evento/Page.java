@@ -68,9 +68,7 @@ public record Page<T>(List<Edge<T>> edges, PageInfo pageInfo) {
      * @return the transformed page
      */
     public <R> Page<R> map(Function<? super T, ? extends R> mapper) {
-        List<Edge<R>> mapped = edges.stream()
-                .<Edge<R>>map(e -> new Edge<>(mapper.apply(e.node()), e.cursor()))
-                .toList();
+        List<Edge<R>> mapped = edges.stream().<Edge<R>>map(e -> e.map(mapper)).toList();
         return new Page<>(mapped, pageInfo);
     }
 }

@@ -407,6 +407,10 @@ public final class Subscription {
     }
 
     Optional<Handler<Object>> handlerFor(Class<?> eventClass) {
+        Optional<Handler<Object>> known = resolved.get(eventClass);
+        if (known != null) {
+            return known;
+        }
         return resolved.computeIfAbsent(eventClass, c -> {
             Handler<Object> exact = handlers.get(c);
             if (exact != null) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -221,37 +222,126 @@ final class SubscriptionWorker {
     private void process(Wakeup.Waiter waiter, String stopAfter) {
         Optional<String> cursor = executor.subscriberCursor(key);
         Duration wait = sub.pollInterval;
-        while (!handle.stopping() && !lost && !pausing && !handle.shouldRelease(partition)) {
-            serveRetryRequests();
-            Page<StoredEvent> page = executor.read(new ReadQuery(
-                    sub.filters, sub.routing, new PageRequest(PageRequest.Direction.FORWARD, sub.chunkSize, cursor)));
-            if (page.isEmpty()) {
-                if (once) {
-                    return;
+        ReadAhead ahead = null;
+        try {
+            while (!handle.stopping() && !lost && !pausing && !handle.shouldRelease(partition)) {
+                serveRetryRequests();
+                Page<StoredEvent> page;
+                if (ahead != null && cursor.isPresent() && ahead.after.equals(cursor.get())) {
+                    page = ahead.page();
+                } else {
+                    if (ahead != null) {
+                        ahead.discard();
+                    }
+                    page = read(cursor);
                 }
-                boolean woken = waiter.await(wait);
-                // After a wake-up that found nothing, the new events may still be held back behind
-                // an older open transaction: look again soon, then less and less often.
-                wait = woken ? SHORT_WAIT : min(wait.multipliedBy(2), sub.pollInterval);
-                continue;
-            }
-            wait = sub.pollInterval;
-            List<Edge<StoredEvent>> edges = page.edges();
-            boolean last = false;
-            if (stopAfter != null) {
-                for (int i = 0; i < edges.size(); i++) {
-                    if (edges.get(i).node().id().equals(stopAfter)) {
-                        edges = edges.subList(0, i + 1);
-                        last = true;
-                        break;
+                ahead = null;
+                if (page.isEmpty()) {
+                    if (once) {
+                        return;
+                    }
+                    boolean woken = waiter.await(wait);
+                    // After a wake-up that found nothing, the new events may still be held back
+                    // behind an older open transaction: look again soon, then less and less often.
+                    wait = woken ? SHORT_WAIT : min(wait.multipliedBy(2), sub.pollInterval);
+                    continue;
+                }
+                wait = sub.pollInterval;
+                List<Edge<StoredEvent>> edges = page.edges();
+                boolean last = false;
+                if (stopAfter != null) {
+                    for (int i = 0; i < edges.size(); i++) {
+                        if (edges.get(i).node().id().equals(stopAfter)) {
+                            edges = edges.subList(0, i + 1);
+                            last = true;
+                            break;
+                        }
+                    }
+                }
+                if (!last && page.pageInfo().hasNextPage()) {
+                    // Catching up: the next page is read while this one is handled.
+                    ahead = new ReadAhead(edges.getLast().cursor());
+                }
+                Optional<String> acked = sub.transactional ? processInTransactions(edges) : processChunk(edges);
+                if (acked.isPresent()) {
+                    cursor = acked;
+                    if (last && acked.get().equals(edges.getLast().cursor())) {
+                        return;
                     }
                 }
             }
-            Optional<String> acked = sub.transactional ? processInTransactions(edges) : processChunk(edges);
-            if (acked.isPresent()) {
-                cursor = acked;
-                if (last && acked.get().equals(edges.getLast().cursor())) {
-                    return;
+        } finally {
+            if (ahead != null) {
+                ahead.discard();
+            }
+        }
+    }
+
+    private Page<StoredEvent> read(Optional<String> cursor) {
+        return executor.read(new ReadQuery(
+                sub.filters, sub.routing, new PageRequest(PageRequest.Direction.FORWARD, sub.chunkSize, cursor)));
+    }
+
+    /**
+     * The read of the page after {@code after}, on a virtual thread of its own, started while the
+     * worker handles the page that ends at {@code after}: during a catch-up the store's query and
+     * the handlers overlap instead of taking turns. A page read early is as safe as one read later:
+     * a page only ever holds events nothing can be committed before, so reading it sooner can only
+     * make it shorter. It is used only if the chunk is acknowledged up to {@code after}; otherwise
+     * (a failure, a stop, a lost lease) it is discarded.
+     */
+    private final class ReadAhead {
+        final String after;
+        private final FutureTask<Page<StoredEvent>> task;
+
+        ReadAhead(String after) {
+            this.after = after;
+            this.task = new FutureTask<>(() -> read(Optional.of(after)));
+            Thread.ofVirtual().name("evento-read-ahead-" + key).start(task);
+        }
+
+        /** The page, once read; a failure of the read is thrown as the read would have thrown it. */
+        Page<StoredEvent> page() {
+            try {
+                return awaitTask();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (cause instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException("reading ahead failed", cause);
+            }
+        }
+
+        /**
+         * Waits for the read to end and drops its page (or its failure): nothing the worker no
+         * longer needs keeps reading the store after the worker moved on or stopped.
+         */
+        void discard() {
+            try {
+                awaitTask();
+            } catch (ExecutionException e) {
+                LOG.debug("subscription '{}': a discarded read-ahead failed", key, e.getCause());
+            }
+        }
+
+        /** Waits without giving up on an interrupt: the read is bounded, and the interrupt is kept. */
+        private Page<StoredEvent> awaitTask() throws ExecutionException {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }
@@ -262,7 +352,8 @@ final class SubscriptionWorker {
     // ---------------------------------------------------------------------------------------------
 
     private Optional<String> processChunk(List<Edge<StoredEvent>> edges) {
-        String last = null;
+        // Only the last handled edge's cursor is acknowledged (and encoded).
+        Edge<StoredEvent> last = null;
         try {
             for (Edge<StoredEvent> edge : edges) {
                 if (handle.stopping()) {
@@ -271,15 +362,16 @@ final class SubscriptionWorker {
                 if (sub.inPartition(edge.node(), partition)) {
                     handleWithRetries(edge.node());
                 }
-                last = edge.cursor();
+                last = edge;
             }
         } catch (Aborted stop) {
             // Acknowledge what was handled; the event in progress is redelivered.
         } catch (SubscriptionFailedException failed) {
-            acknowledge(last);
+            acknowledge(last == null ? null : last.cursor());
             throw failed;
         }
-        return acknowledge(last) ? Optional.of(last) : Optional.empty();
+        String cursor = last == null ? null : last.cursor();
+        return acknowledge(cursor) ? Optional.of(cursor) : Optional.empty();
     }
 
     private void handleWithRetries(StoredEvent stored) throws Aborted {

@@ -62,4 +62,35 @@ class MetadataTest {
         assertThatThrownBy(() -> MetadataJson.decode("{\"requestedBy\":\"x\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("'id'");
     }
+
+    @Test
+    void stored_metadata_that_is_not_an_object_with_a_text_id_is_rejected() {
+        for (String bad : List.of("[]", "\"id\"", "{\"id\":42}", "{\"id\":{\"a\":1}}", "{\"id\":null}", "{")) {
+            assertThatThrownBy(() -> MetadataJson.decode(bad.getBytes(StandardCharsets.UTF_8)))
+                    .as(bad)
+                    .isInstanceOf(java.io.IOException.class);
+        }
+    }
+
+    @Test
+    void stored_metadata_is_read_like_its_json_tree() throws Exception {
+        // Nested entries, a non-text requestedBy, a later duplicate id, and an eventVersion that is
+        // not a schema version (it stays an entry) next to one that is.
+        String json = "{\"id\":\"first\",\"nested\":{\"a\":[1,{\"b\":null}]},\"requestedBy\":7,"
+                + "\"eventVersion\":\"two\",\"id\":\"second\",\"requestedAs\":\"ops\",\"n\":null}";
+        MetadataJson.Stored stored = MetadataJson.decodeStored(json.getBytes(StandardCharsets.UTF_8));
+        assertThat(stored.eventVersion()).isEqualTo(1);
+        Metadata m = stored.metadata();
+        assertThat(m.id()).isEqualTo("second");
+        assertThat(m.requestedBy()).contains("7");
+        assertThat(m.requestedAs()).contains("ops");
+        assertThat(m.keys()).containsExactly("nested", "eventVersion", "n");
+        assertThat(m.get("eventVersion", String.class)).contains("two");
+        assertThat(m.entries().get("nested").toString()).isEqualTo("{\"a\":[1,{\"b\":null}]}");
+
+        MetadataJson.Stored versioned =
+                MetadataJson.decodeStored("{\"id\":\"x\",\"eventVersion\":3}".getBytes(StandardCharsets.UTF_8));
+        assertThat(versioned.eventVersion()).isEqualTo(3);
+        assertThat(versioned.metadata().keys()).isEmpty();
+    }
 }

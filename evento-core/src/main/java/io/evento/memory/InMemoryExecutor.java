@@ -142,7 +142,8 @@ public final class InMemoryExecutor implements Executor {
                             more = true;
                             break;
                         }
-                        edges.add(new Edge<>(e, Cursors.encode(storeId, p)));
+                        long at = p;
+                        edges.add(Edge.lazy(e, () -> Cursors.encode(storeId, at)));
                     }
                 }
                 return Page.of(edges, page.cursor().isPresent(), more);
@@ -154,7 +155,8 @@ public final class InMemoryExecutor implements Executor {
                         more = true;
                         break;
                     }
-                    edges.add(new Edge<>(e, Cursors.encode(storeId, p)));
+                    long at = p;
+                    edges.add(Edge.lazy(e, () -> Cursors.encode(storeId, at)));
                 }
             }
             return Page.of(edges.reversed(), more, page.cursor().isPresent());

@@ -694,7 +694,8 @@ public final class MysqlExecutor implements JdbcExecutor {
                 sql.bind(statement);
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
-                        rows.add(new Edge<>(EventSql.event(rs), Cursors.encode(storeId, EventSql.position(rs))));
+                        long position = EventSql.position(rs);
+                        rows.add(Edge.lazy(EventSql.event(rs), () -> Cursors.encode(storeId, position)));
                     }
                 }
             }

@@ -88,7 +88,8 @@ final class EventReads {
                         more = true;
                         break;
                     }
-                    edges.add(new Edge<>(event, Cursors.encode(storeId, source.position())));
+                    long position = source.position();
+                    edges.add(Edge.lazy(event, () -> Cursors.encode(storeId, position)));
                 }
             } finally {
                 store.db.releaseSnapshot(snapshot);

@@ -545,7 +545,8 @@ public final class SqliteExecutor implements JdbcExecutor {
             List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Edge<>(EventSql.event(rs), Cursors.encode(storeId, EventSql.position(rs))));
+                    long position = EventSql.position(rs);
+                    rows.add(Edge.lazy(EventSql.event(rs), () -> Cursors.encode(storeId, position)));
                 }
             }
             return rows;
