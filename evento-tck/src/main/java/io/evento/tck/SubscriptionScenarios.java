@@ -427,6 +427,61 @@ public abstract class SubscriptionScenarios {
     }
 
     @Test
+    void a_catch_up_over_many_pages_sees_every_event_once_in_order_while_writers_append() throws Exception {
+        // Small chunks make the worker read each next page while it handles the current one.
+        seedDeposits(60);
+        Recorder seen = new Recorder();
+        CountDownLatch started = new CountDownLatch(1);
+        SubscriptionHandle handle = started(evento().subscription("many-pages")
+                .on(Account.class, (e, c) -> {
+                    started.countDown();
+                    seen.handle(e, c);
+                })
+                .chunkSize(5)
+                .pollInterval(FAST_POLL));
+        assertThat(started.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .isTrue();
+        Thread writer = Thread.ofPlatform().start(() -> seedDeposits(40));
+        writer.join(PATIENCE.toMillis());
+
+        seen.awaitCount(100);
+        assertThat(handle.isRunning()).isTrue();
+        assertThat(seen.ids()).containsExactlyElementsOf(globalOrder());
+        await().atMost(PATIENCE)
+                .untilAsserted(
+                        () -> assertThat(store().subscriberCursor("many-pages")).contains(lastCursor()));
+    }
+
+    @Test
+    void a_failure_deep_in_a_multi_page_catch_up_keeps_the_checkpoint_just_before_it() {
+        seedDeposits(30);
+        List<String> order = globalOrder();
+        Recorder seen = new Recorder();
+
+        assertThatThrownBy(() -> evento().subscription("deep-failure")
+                        .on(Account.class, (e, c) -> {
+                            if (e.id().equals(order.get(17))) {
+                                throw new IllegalStateException("poison");
+                            }
+                            seen.handle(e, c);
+                        })
+                        .chunkSize(4)
+                        .retry(0)
+                        .execute())
+                .isInstanceOf(SubscriptionFailedException.class)
+                .hasMessageContaining(order.get(17));
+        assertThat(seen.ids()).containsExactlyElementsOf(order.subList(0, 17));
+        assertThat(store().subscriberCursor("deep-failure")).contains(cursorOf(16));
+
+        Recorder rest = new Recorder();
+        evento().subscription("deep-failure")
+                .on(Account.class, rest)
+                .chunkSize(4)
+                .execute();
+        assertThat(rest.ids()).containsExactlyElementsOf(order.subList(17, 30));
+    }
+
+    @Test
     void with_accept_failure_the_event_is_parked_processing_goes_on_and_it_can_be_retried_later() {
         seedDeposits(6);
         List<String> order = globalOrder();
