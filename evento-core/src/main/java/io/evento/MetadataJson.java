@@ -1,10 +1,11 @@
 package io.evento;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.evento.internal.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,20 +24,34 @@ final class MetadataJson {
         return encode(m, 1);
     }
 
+    /** Writes metadata with a streaming generator: every commit encodes it once per schema version. */
     static byte[] encode(Metadata m, int eventVersion) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("id", m.id());
-        m.requestedBy().ifPresent(v -> root.put("requestedBy", v));
-        m.requestedAs().ifPresent(v -> root.put("requestedAs", v));
-        m.entries().forEach(root::set);
-        if (eventVersion != 1) {
-            root.put(EVENT_VERSION, eventVersion);
-        }
-        try {
-            return Json.MAPPER.writeValueAsBytes(root);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", m.id());
+            if (m.requestedBy().isPresent()) {
+                g.writeStringField("requestedBy", m.requestedBy().get());
+            }
+            if (m.requestedAs().isPresent()) {
+                g.writeStringField("requestedAs", m.requestedAs().get());
+            }
+            for (Map.Entry<String, JsonNode> entry : m.entries().entrySet()) {
+                if (eventVersion != 1 && entry.getKey().equals(EVENT_VERSION)) {
+                    // An old entry under the key (see decodeStored) gives way to the schema version.
+                    continue;
+                }
+                g.writeFieldName(entry.getKey());
+                g.writeTree(entry.getValue());
+            }
+            if (eventVersion != 1) {
+                g.writeNumberField(EVENT_VERSION, eventVersion);
+            }
+            g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalArgumentException("metadata cannot be written as JSON: " + e.getMessage(), e);
         }
+        return out.toByteArray();
     }
 
     static Metadata decode(byte[] bytes) throws IOException {

@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * starts from the beginning: {@code .all()} routing, {@code chunkSize(1000)}, one handler on the
  * whole {@link BenchEvents} family that only counts. Each raw round scans pages of 1,000 rows in
  * position order and decodes each payload with {@code Codec.json()}. With a million events the
- * rounds are long: one warm-up and at most three timed rounds per side.
+ * rounds are long: one warm-up and at most three timed rounds per side; with a hundred thousand,
+ * three warm-ups and five timed rounds.
  *
  * <p>The second result is the memory target: the same library catch-up in a child JVM with {@code
  * -Xmx128m} ({@link #lowHeapChild}), which seeds a store of its own, reads it once and prints its
@@ -76,6 +77,9 @@ final class CatchUpScenario implements Scenario {
     /** The in-process measurement: library against raw on one seeded store. */
     private static Result sideBySide(Backend backend, Mode mode) throws Exception {
         int events = mode.catchUpEvents();
+        // A million events make long rounds: one warm-up and at most three timed rounds per side.
+        // A hundred thousand make short ones (under a second), where the JIT is still compiling
+        // the library's longer path after one warm-up: three warm-ups and five timed rounds.
         Mode rounds = events >= 1_000_000
                 ? new Mode(
                         mode.name(),
@@ -84,7 +88,13 @@ final class CatchUpScenario implements Scenario {
                         mode.iteration(),
                         mode.catchUpEvents(),
                         mode.latencySamples())
-                : mode;
+                : new Mode(
+                        mode.name(),
+                        Math.max(mode.warmups(), 3),
+                        Math.max(mode.iterations(), 5),
+                        mode.iteration(),
+                        mode.catchUpEvents(),
+                        mode.latencySamples());
         try (Backend.Store store = backend.open(1)) {
             Evento evento = evento(store);
             Raw raw = store.raw();
@@ -246,7 +256,7 @@ final class CatchUpScenario implements Scenario {
                 note);
     }
 
-    private static Evento evento(Backend.Store store) {
+    static Evento evento(Backend.Store store) {
         return Evento.builder(store.executor()).register(BenchEvents.class).build();
     }
 
@@ -290,7 +300,7 @@ final class CatchUpScenario implements Scenario {
     }
 
     /** One library catch-up from the beginning, under a key of its own; returns the events handled. */
-    private static long catchUp(Evento evento, int expected) {
+    static long catchUp(Evento evento, int expected) {
         AtomicLong handled = new AtomicLong();
         evento.subscription("bench-catchup-" + ROUNDS.incrementAndGet())
                 .on(BenchEvents.class, (e, ctx) -> handled.incrementAndGet())
@@ -305,7 +315,7 @@ final class CatchUpScenario implements Scenario {
     }
 
     /** One raw keyset scan of the whole table, decoding every payload; returns the rows read. */
-    private static long scan(Raw raw, Codec codec, int expected) {
+    static long scan(Raw raw, Codec codec, int expected) {
         Decoder decoder = new Decoder(codec);
         long after = 0;
         while (true) {

@@ -64,33 +64,46 @@ final class RocksDbBackend implements Backend {
      * uses (Store.open) and written with its write options: WAL on, not synced (the executor's
      * default {@code ASYNC} durability).
      *
-     * <p>Two column families: {@code log}, position (8 bytes, big-endian, so byte order is number
-     * order) → payload; and {@code aggregates}, (type, id, version) → position, with the bloom
-     * filters the executor gives its point-lookup families. An append takes a lock (the store has one
-     * position counter, and the executor too writes from one thread), checks that the first version
-     * is free (one point lookup: what the unique key does for the SQL baselines, and the least the
-     * executor's own check does), then writes one {@link WriteBatch} with a log entry and an
-     * aggregate entry per event. That is the least a RocksDB event log must write: the executor
-     * writes more per event (the event's id, metadata and names with its payload, the by-type,
-     * by-name and by-routing-key index entries, the last position), which is its cost, not the
-     * database's. Writing from the calling threads, without a queue or a writer thread, is what
-     * "the raw API" means here.
+     * <p>It stores what the SQL baselines store in the executor's own tables: a row per event with
+     * every column, and the same indexes. In RocksDB terms, per event: a record in {@code log}
+     * (position, 8 bytes big-endian so byte order is number order → id, type, aggregate id,
+     * version, name, routing key, timestamp, payload, metadata, each length-prefixed: a plain
+     * layout of the same fields as the executor's records), an entry in {@code aggregates} ((type,
+     * id, version) → position, with the bloom filters the executor gives its point-lookup families),
+     * and an entry in each of the by-type, by-name and by-routing-key indexes ((prefix, position) →
+     * nothing), which back the same queries as the SQL tables' secondary indexes. An append takes
+     * a lock (the store has one position counter, and the executor too writes from one thread),
+     * checks that the first version is free (one point lookup: what the unique key does for the SQL
+     * baselines, and the least the executor's own check does), then writes one {@link WriteBatch}.
+     * Writing from the calling threads, without a queue or a writer thread, is what "the raw API"
+     * means here.
      *
-     * <p>A scan iterates the log from a position; a load iterates an aggregate's prefix and reads
-     * each payload from the log by position, as the executor does.
+     * <p>A scan iterates the log from a position and decodes every field of each record, strings
+     * included, as the SQL baselines read every column; a load iterates an aggregate's prefix and
+     * reads each record from the log by position, as the executor does.
      */
     static final class RocksRaw implements Raw {
+        private static final byte[] EMPTY = new byte[0];
+
         private final List<RocksObject> options = new ArrayList<>();
         private final List<ColumnFamilyHandle> handles = new ArrayList<>();
         private final RocksDB db;
         private final ColumnFamilyHandle log;
         private final ColumnFamilyHandle aggregates;
+        private final ColumnFamilyHandle byType;
+        private final ColumnFamilyHandle byName;
+        private final ColumnFamilyHandle byRouting;
         private final WriteOptions writeOptions;
         private final ReentrantLock writeLock = new ReentrantLock();
         private final byte[] typePrefix;
+        private final byte[] namePrefix;
+        private final byte[] noRoutingPrefix;
 
         /** The last position written; guarded by {@link #writeLock}. */
         private long lastPosition;
+
+        /** Where the decoded fields of scanned records go, so that decoding them cannot be optimised away. */
+        private static volatile long sink;
 
         RocksRaw(Path dir) {
             RocksDB.loadLibrary();
@@ -116,22 +129,32 @@ final class RocksDbBackend implements Backend {
                 List<ColumnFamilyDescriptor> descriptors = List.of(
                         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, rangeReads),
                         new ColumnFamilyDescriptor("log".getBytes(StandardCharsets.US_ASCII), rangeReads),
-                        new ColumnFamilyDescriptor("aggregates".getBytes(StandardCharsets.US_ASCII), pointLookups));
+                        new ColumnFamilyDescriptor("aggregates".getBytes(StandardCharsets.US_ASCII), pointLookups),
+                        new ColumnFamilyDescriptor("by_type".getBytes(StandardCharsets.US_ASCII), rangeReads),
+                        new ColumnFamilyDescriptor("by_name".getBytes(StandardCharsets.US_ASCII), rangeReads),
+                        new ColumnFamilyDescriptor("by_routing".getBytes(StandardCharsets.US_ASCII), rangeReads));
                 opened = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
                 this.db = opened;
                 this.log = handles.get(1);
                 this.aggregates = handles.get(2);
+                this.byType = handles.get(3);
+                this.byName = handles.get(4);
+                this.byRouting = handles.get(5);
                 this.writeOptions = unsynced;
             } catch (RocksDBException | RuntimeException e) {
                 closeNative(opened);
                 throw new IllegalStateException("opening the raw RocksDB database in " + dir + " failed", e);
             }
             typePrefix = lengthPrefixed(RawSupport.AGGREGATE_TYPE);
+            namePrefix = concat(typePrefix, lengthPrefixed(RawSupport.EVENT_NAME));
+            noRoutingPrefix = new byte[] {0};
         }
 
         @Override
         public void append(String aggregateId, int firstVersion, List<byte[]> payloads) {
             byte[] prefix = aggregatePrefix(aggregateId);
+            byte[] metadata = RawSupport.metadata(RawSupport.newId());
+            long micros = RawSupport.nowMicros();
             writeLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
                 if (db.get(aggregates, withVersion(prefix, firstVersion)) != null) {
@@ -141,8 +164,13 @@ final class RocksDbBackend implements Backend {
                 long position = lastPosition;
                 for (int i = 0; i < payloads.size(); i++) {
                     byte[] key = positionKey(++position);
-                    batch.put(log, key, payloads.get(i));
+                    byte[] record = record(
+                            RawSupport.newId(), aggregateId, firstVersion + i, micros, payloads.get(i), metadata);
+                    batch.put(log, key, record);
                     batch.put(aggregates, withVersion(prefix, firstVersion + i), key);
+                    batch.put(byType, concat(typePrefix, key), EMPTY);
+                    batch.put(byName, concat(namePrefix, key), EMPTY);
+                    batch.put(byRouting, concat(noRoutingPrefix, key), EMPTY);
                 }
                 db.write(writeOptions, batch);
                 lastPosition = position;
@@ -159,7 +187,7 @@ final class RocksDbBackend implements Backend {
             try (RocksIterator it = db.newIterator(log)) {
                 int read = 0;
                 for (it.seek(positionKey(afterPosition + 1)); it.isValid() && read < limit; it.next()) {
-                    each.accept(it.value());
+                    each.accept(payloadOf(it.value()));
                     last = ByteBuffer.wrap(it.key()).getLong();
                     read++;
                 }
@@ -179,12 +207,80 @@ final class RocksDbBackend implements Backend {
                     if (key.length != prefix.length + 4 || !startsWith(key, prefix)) {
                         break;
                     }
-                    each.accept(db.get(log, it.value()));
+                    each.accept(payloadOf(db.get(log, it.value())));
                 }
                 it.status();
             } catch (RocksDBException e) {
                 throw new IllegalStateException("raw load of " + aggregateId + " failed: " + e.getMessage(), e);
             }
+        }
+
+        /** An event record: id, type, aggregate id, version, name, no routing key, timestamp, payload, metadata. */
+        private static byte[] record(
+                String id, String aggregateId, int version, long micros, byte[] payload, byte[] metadata) {
+            byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+            byte[] type = RawSupport.AGGREGATE_TYPE.getBytes(StandardCharsets.UTF_8);
+            byte[] aggregate = aggregateId.getBytes(StandardCharsets.UTF_8);
+            byte[] name = RawSupport.EVENT_NAME.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer out = ByteBuffer.allocate(4 * 7
+                    + 1
+                    + 8
+                    + idBytes.length
+                    + type.length
+                    + aggregate.length
+                    + name.length
+                    + payload.length
+                    + metadata.length);
+            putBytes(out, idBytes);
+            putBytes(out, type);
+            putBytes(out, aggregate);
+            out.putInt(version);
+            putBytes(out, name);
+            out.put((byte) 0);
+            out.putLong(micros);
+            putBytes(out, payload);
+            putBytes(out, metadata);
+            return out.array();
+        }
+
+        /** Decodes every field of a record, as a SQL scan reads every column; returns the payload. */
+        private static byte[] payloadOf(byte[] record) {
+            ByteBuffer in = ByteBuffer.wrap(record);
+            String id = getString(in);
+            String type = getString(in);
+            String aggregateId = getString(in);
+            int version = in.getInt();
+            String name = getString(in);
+            String routingKey = in.get() == 0 ? null : getString(in);
+            long micros = in.getLong();
+            byte[] payload = getBytes(in);
+            byte[] metadata = getBytes(in);
+            sink += id.length()
+                    + type.length()
+                    + aggregateId.length()
+                    + version
+                    + name.length()
+                    + (routingKey == null ? 0 : routingKey.length())
+                    + metadata.length
+                    + micros;
+            return payload;
+        }
+
+        private static void putBytes(ByteBuffer out, byte[] bytes) {
+            out.putInt(bytes.length).put(bytes);
+        }
+
+        private static byte[] getBytes(ByteBuffer in) {
+            byte[] bytes = new byte[in.getInt()];
+            in.get(bytes);
+            return bytes;
+        }
+
+        private static String getString(ByteBuffer in) {
+            int length = in.getInt();
+            String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+            in.position(in.position() + length);
+            return text;
         }
 
         @Override
@@ -210,11 +306,13 @@ final class RocksDbBackend implements Backend {
 
         /** The prefix of one aggregate's keys: type and id, each length-prefixed. */
         private byte[] aggregatePrefix(String aggregateId) {
-            byte[] id = lengthPrefixed(aggregateId);
-            byte[] prefix = new byte[typePrefix.length + id.length];
-            System.arraycopy(typePrefix, 0, prefix, 0, typePrefix.length);
-            System.arraycopy(id, 0, prefix, typePrefix.length, id.length);
-            return prefix;
+            return concat(typePrefix, lengthPrefixed(aggregateId));
+        }
+
+        private static byte[] concat(byte[] a, byte[] b) {
+            byte[] both = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, both, a.length, b.length);
+            return both;
         }
 
         private static byte[] lengthPrefixed(String text) {
