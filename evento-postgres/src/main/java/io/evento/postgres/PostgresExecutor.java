@@ -745,7 +745,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     /**
      * Has the driver prepare the page statement on the server from its first run, which makes it
      * receive rows in the binary format: payloads arrive as raw bytes instead of hex text, half the
-     * bytes on the wire and no hex decoding (measured: a third of the client's time per page). The
+     * bytes on the wire and no hex decoding (the hottest frame of a catch-up's profile before). The
      * plan is still made for each run's values ({@link #PAGE_PLAN}). A connection configured never
      * to prepare on the server ({@code prepareThreshold=0}, as behind a transaction-pooling proxy)
      * keeps its setting.
