@@ -1,5 +1,6 @@
 package io.evento;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -15,8 +16,12 @@ import java.util.function.Supplier;
  */
 public final class Edge<T> {
     private final T node;
+    /** The cursor given to the constructor: final, so safely published with the edge. */
+    private final String given;
+
     private final Supplier<String> encoder;
-    private String cursor;
+    /** The encoded cursor of a lazy edge, once asked for. */
+    private String encoded;
 
     /**
      * An edge.
@@ -26,12 +31,13 @@ public final class Edge<T> {
      */
     public Edge(T node, String cursor) {
         this.node = Objects.requireNonNull(node, "node");
-        this.cursor = Objects.requireNonNull(cursor, "cursor");
+        this.given = Objects.requireNonNull(cursor, "cursor");
         this.encoder = null;
     }
 
     private Edge(T node, Supplier<String> encoder) {
         this.node = Objects.requireNonNull(node, "node");
+        this.given = null;
         this.encoder = Objects.requireNonNull(encoder, "encoder");
     }
 
@@ -53,6 +59,7 @@ public final class Edge<T> {
      *
      * @return the item
      */
+    @JsonProperty("node")
     public T node() {
         return node;
     }
@@ -63,13 +70,17 @@ public final class Edge<T> {
      *
      * @return the cursor
      */
+    @JsonProperty("cursor")
     public String cursor() {
-        String c = cursor;
+        if (given != null) {
+            return given;
+        }
+        String c = encoded;
         if (c == null) {
             // Two threads may both encode it; they get equal strings, and a String is safe to
             // publish through a race.
             c = Objects.requireNonNull(encoder.get(), "the edge's encoder returned null");
-            cursor = c;
+            encoded = c;
         }
         return c;
     }
@@ -84,7 +95,7 @@ public final class Edge<T> {
      */
     public <R> Edge<R> map(Function<? super T, ? extends R> mapper) {
         R mapped = mapper.apply(node);
-        String c = cursor;
+        String c = given != null ? given : encoded;
         return c != null ? new Edge<>(mapped, c) : new Edge<>(mapped, encoder);
     }
 

@@ -255,7 +255,7 @@ public final class Evento {
         // cursor, and the page keeps its own cursors so paging goes on past a dropped event.
         List<Edge<Event<?>>> edges = new ArrayList<>();
         for (Edge<StoredEvent> edge : page.edges()) {
-            decodeAll(edge.node()).forEach(e -> edges.add(Edge.lazy(e, edge::cursor)));
+            decodeAll(edge.node()).forEach(e -> edges.add(edge.map(stored -> e)));
         }
         return new Page<>(edges, page.pageInfo());
     }

@@ -90,7 +90,9 @@ public final class Metadata {
         if (node == null) {
             return Optional.empty();
         }
-        return Optional.of(Json.convert(node, type, "metadata entry '" + key + "'"));
+        // Metadata is shared (by the events of a commit, and by threads): a tree handed out is a copy.
+        JsonNode own = JsonNode.class.isAssignableFrom(type) ? node.deepCopy() : node;
+        return Optional.of(Json.convert(own, type, "metadata entry '" + key + "'"));
     }
 
     /**

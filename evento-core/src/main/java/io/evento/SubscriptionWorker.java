@@ -228,7 +228,8 @@ final class SubscriptionWorker {
                 serveRetryRequests();
                 Page<StoredEvent> page;
                 if (ahead != null && cursor.isPresent() && ahead.after.equals(cursor.get())) {
-                    page = ahead.page();
+                    ReadAhead done = ahead;
+                    page = done.page().orElseGet(() -> read(done.after()));
                 } else {
                     if (ahead != null) {
                         ahead.discard();
@@ -300,20 +301,25 @@ final class SubscriptionWorker {
             Thread.ofVirtual().name("evento-read-ahead-" + key).start(task);
         }
 
-        /** The page, once read; a failure of the read is thrown as the read would have thrown it. */
-        Page<StoredEvent> page() {
+        /**
+         * The page, once read; empty if reading it failed (say, no pooled connection was free while
+         * a transactional chunk held one): the worker then reads it itself, and a failure there is
+         * handled like any failed read.
+         */
+        Optional<Page<StoredEvent>> page() {
             try {
-                return awaitTask();
+                return Optional.of(awaitTask());
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                if (cause instanceof Error error) {
+                if (e.getCause() instanceof Error error) {
                     throw error;
                 }
-                throw new IllegalStateException("reading ahead failed", cause);
+                LOG.debug("subscription '{}': reading ahead failed; reading again", key, e.getCause());
+                return Optional.empty();
             }
+        }
+
+        Optional<String> after() {
+            return Optional.of(after);
         }
 
         /**

@@ -54,4 +54,11 @@ class EdgeTest {
         Edge<String> broken = Edge.lazy("n", () -> null);
         assertThatThrownBy(broken::cursor).isInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void an_edge_serializes_to_json_as_its_node_and_cursor() throws Exception {
+        Edge<String> lazy = Edge.lazy("event", () -> "c1");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(lazy))
+                .isEqualTo("{\"node\":\"event\",\"cursor\":\"c1\"}");
+    }
 }

@@ -93,4 +93,18 @@ class MetadataTest {
         assertThat(versioned.eventVersion()).isEqualTo(3);
         assertThat(versioned.metadata().keys()).isEmpty();
     }
+
+    @Test
+    void a_tree_taken_from_metadata_is_a_copy() throws Exception {
+        Metadata m = MetadataJson.decode("{\"id\":\"x\",\"ctx\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8));
+        com.fasterxml.jackson.databind.node.ObjectNode taken = m.get(
+                        "ctx", com.fasterxml.jackson.databind.node.ObjectNode.class)
+                .orElseThrow();
+        taken.put("a", 2);
+        assertThat(m.get("ctx", com.fasterxml.jackson.databind.JsonNode.class)
+                        .orElseThrow()
+                        .get("a")
+                        .asInt())
+                .isEqualTo(1);
+    }
 }

@@ -693,11 +693,11 @@ public final class PostgresExecutor implements JdbcExecutor {
         EventSql.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
         SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
         List<Edge<StoredEvent>> edges = run("reading events", c -> {
-            try (PreparedStatement statement = c.prepareStatement(PAGE_PLAN + q.sql())) {
+            try (PreparedStatement statement = c.prepareStatement(PAGE_PLAN + q.sql() + PAGE_PLAN_RESET)) {
                 binaryRows(c, statement);
                 q.bind(statement);
                 List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
-                // The first result is the SET's; the page is the next one.
+                // The first results are the settings'; the page is the first result set.
                 boolean isResultSet = statement.execute();
                 while (!isResultSet && statement.getUpdateCount() != -1) {
                     isResultSet = statement.getMoreResults();
@@ -724,7 +724,11 @@ public final class PostgresExecutor implements JdbcExecutor {
 
     /**
      * Sent with every page query, in the same round trip and the same (implicit) transaction; both
-     * settings end with it.
+     * settings end with it: {@link #PAGE_PLAN_RESET} follows the page, and if the page fails, the
+     * implicit transaction rolls the settings back. ({@code SET LOCAL} would do the same with less,
+     * but outside an explicit transaction block the server logs a warning for it on every run; and
+     * a {@code SELECT set_config(..)} before the page makes the driver send the page's binary
+     * result formats for the settings' row.)
      *
      * <p>A page must stream from an index in order, and stop at the limit. On a table without
      * statistics yet (a store just filled by an import, before autovacuum analyzes it) the planner
@@ -739,8 +743,10 @@ public final class PostgresExecutor implements JdbcExecutor {
      * and discard nearly every row where a plan for the actual type reads just the page from the
      * type's index. Planning costs a fraction of a millisecond.
      */
-    static final String PAGE_PLAN =
-            "SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan; ";
+    static final String PAGE_PLAN = "SET enable_bitmapscan = off; SET plan_cache_mode = force_custom_plan; ";
+
+    /** Sent after every page query: the session's own settings back. */
+    static final String PAGE_PLAN_RESET = "; RESET enable_bitmapscan; RESET plan_cache_mode";
 
     /**
      * Has the driver prepare the page statement on the server from its first run, which makes it

@@ -47,6 +47,31 @@ class PostgresExecutorTest {
     }
 
     @Test
+    void a_page_read_leaves_the_connection_with_its_own_planner_settings() throws SQLException {
+        String schema = DATABASE.newSchema();
+        try (PostgresExecutor executor = PostgresExecutor.builder()
+                .jdbcUrl(TestDatabase.URL)
+                .schema(schema)
+                .maximumPoolSize(1)
+                .open()) {
+            executor.write(TestDatabase.events("settings", 1, 3));
+            assertThat(executor.read(io.evento.spi.ReadQuery.all(io.evento.PageRequest.forward(10)))
+                            .nodes())
+                    .hasSize(3);
+            // The pool's only connection just ran the page with its plan settings.
+            String settings = executor.inTransaction(c -> {
+                try (java.sql.Statement s = c.createStatement();
+                        java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('enable_bitmapscan') || '/'"
+                                + " || current_setting('plan_cache_mode')")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertThat(settings).isEqualTo("on/auto");
+        }
+    }
+
+    @Test
     void a_data_source_without_a_connection_to_give_is_a_transient_store_exception() throws SQLException {
         String schema = DATABASE.newSchema();
         HikariConfig config = new HikariConfig();

@@ -453,6 +453,31 @@ public abstract class SubscriptionScenarios {
     }
 
     @Test
+    void a_failing_read_ahead_is_read_again_and_nothing_is_skipped() {
+        seedDeposits(30);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        // Every read made ahead of the worker fails, as when no pooled connection is free.
+        Executor flaky = new ForwardingExecutor(store()) {
+            @Override
+            public io.evento.Page<StoredEvent> read(ReadQuery query) {
+                if (Thread.currentThread().getName().startsWith("evento-read-ahead-")) {
+                    failed.incrementAndGet();
+                    throw new io.evento.StoreException("no connection for reading ahead", null, true);
+                }
+                return super.read(query);
+            }
+        };
+        Evento onFlaky =
+                Evento.builder(flaky).register(Account.class, Owner.class).build();
+        Recorder seen = new Recorder();
+
+        onFlaky.subscription("flaky-ahead").on(Account.class, seen).chunkSize(4).execute();
+
+        assertThat(failed.get()).as("reads ahead were attempted").isPositive();
+        assertThat(seen.ids()).containsExactlyElementsOf(globalOrder());
+    }
+
+    @Test
     void a_failure_deep_in_a_multi_page_catch_up_keeps_the_checkpoint_just_before_it() {
         seedDeposits(30);
         List<String> order = globalOrder();
