@@ -213,14 +213,7 @@ final class MariaDbBackend implements Backend {
             byte[] data = rs.getBytes(8);
             byte[] metadata = rs.getBytes(9);
             long micros = rs.getLong(10);
-            sink += id.length()
-                    + type.length()
-                    + aggregateId.length()
-                    + version
-                    + name.length()
-                    + (routingKey == null ? 0 : routingKey.length())
-                    + metadata.length
-                    + micros;
+            RawSupport.keep(id, type, aggregateId, version, name, routingKey, metadata, micros);
             each.accept(data);
             return key;
         }

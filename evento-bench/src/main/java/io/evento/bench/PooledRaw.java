@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * statement are split into several in one transaction, as the executors do.
  *
  * <p>Reads return every column the executor's reads return, decoded the way the executor decodes
- * them, so that the difference measured is the library's work and not the columns fetched. The
- * decoded values are folded into {@link #sink} so that no JIT may discard the decoding.
+ * them, so that the difference measured is the library's work and not the columns fetched (see
+ * {@link RawSupport#keep}).
  */
 abstract class PooledRaw implements Raw {
     private final HikariDataSource pool;
@@ -33,13 +33,6 @@ abstract class PooledRaw implements Raw {
 
     /** {@code inserts[n]} inserts n rows; built on first use, like the executors cache theirs. */
     private final AtomicReferenceArray<String> inserts;
-
-    /**
-     * Folds what was read, so that reading it cannot be optimized away. A plain field: races
-     * between threads lose updates, which does not matter, and a volatile write per row would cost
-     * the raw side what the library does not pay.
-     */
-    long sink;
 
     /**
      * @param pool the connections, auto-commit on

@@ -31,6 +31,36 @@ final class RawSupport {
 
     private RawSupport() {}
 
+    /**
+     * Where raw reads fold their decoded columns, so that no JIT may discard the decoding. A plain
+     * field: races between threads lose updates, which does not matter, and a volatile write per
+     * row would cost the raw side what the library does not pay.
+     */
+    private static long decoded;
+
+    /**
+     * Keeps the columns a raw read decoded besides the payload (as the executor decodes them into a
+     * stored event), so that decoding them is real work on every backend.
+     */
+    static void keep(
+            String id,
+            String type,
+            String aggregateId,
+            int version,
+            String name,
+            String routingKey,
+            byte[] metadata,
+            long micros) {
+        decoded += id.length()
+                + type.length()
+                + aggregateId.length()
+                + version
+                + name.length()
+                + (routingKey == null ? 0 : routingKey.length())
+                + (metadata == null ? 0 : metadata.length)
+                + micros;
+    }
+
     /** A new event or commit id: a monotonic ULID, as the library generates them. */
     static String newId() {
         return UlidCreator.getMonotonicUlid().toString();

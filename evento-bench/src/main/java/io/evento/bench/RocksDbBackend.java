@@ -102,9 +102,6 @@ final class RocksDbBackend implements Backend {
         /** The last position written; guarded by {@link #writeLock}. */
         private long lastPosition;
 
-        /** Where the decoded fields of scanned records go, so that decoding them cannot be optimised away. */
-        private static volatile long sink;
-
         RocksRaw(Path dir) {
             RocksDB.loadLibrary();
             RocksDB opened = null;
@@ -255,14 +252,7 @@ final class RocksDbBackend implements Backend {
             long micros = in.getLong();
             byte[] payload = getBytes(in);
             byte[] metadata = getBytes(in);
-            sink += id.length()
-                    + type.length()
-                    + aggregateId.length()
-                    + version
-                    + name.length()
-                    + (routingKey == null ? 0 : routingKey.length())
-                    + metadata.length
-                    + micros;
+            RawSupport.keep(id, type, aggregateId, version, name, routingKey, metadata, micros);
             return payload;
         }
 

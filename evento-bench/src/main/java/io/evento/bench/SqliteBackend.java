@@ -106,9 +106,6 @@ final class SqliteBackend implements Backend {
         private final PreparedStatement scan;
         private final PreparedStatement load;
 
-        /** Folds what was read, so that reading it cannot be optimized away. */
-        long sink;
-
         SqliteRaw(Path file) {
             Connection w = null;
             Connection r = null;
@@ -245,14 +242,7 @@ final class SqliteBackend implements Backend {
             byte[] data = rs.getBytes(8);
             byte[] metadata = rs.getBytes(9);
             long micros = rs.getLong(10);
-            sink += id.length()
-                    + type.length()
-                    + aggregateId.length()
-                    + version
-                    + name.length()
-                    + (routingKey == null ? 0 : routingKey.length())
-                    + (metadata == null ? 0 : metadata.length)
-                    + micros;
+            RawSupport.keep(id, type, aggregateId, version, name, routingKey, metadata, micros);
             each.accept(data == null ? new byte[0] : data);
             return position;
         }

@@ -146,12 +146,16 @@ final class EventReads {
                 ? store.db.get(store.events, Keys.position(position))
                 : store.db.get(store.events, options, Keys.position(position));
         if (value == null) {
-            throw new StoreException(
-                    "corrupt RocksDB store: an index refers to position " + position + ", which holds no event",
-                    null,
-                    false);
+            throw noEventAt(position);
         }
         return Records.event(value);
+    }
+
+    private static StoreException noEventAt(long position) {
+        return new StoreException(
+                "corrupt RocksDB store: an index refers to position " + position + ", which holds no event",
+                null,
+                false);
     }
 
     private Source source(ReadQuery query, ReadOptions options, boolean forward, long start, LogReader log) {
@@ -549,10 +553,7 @@ final class EventReads {
                 at = it.isValid() ? Keys.positionAtEnd(it.key()) : -1;
                 if (at != position) {
                     it.status();
-                    throw new StoreException(
-                            "corrupt RocksDB store: an index refers to position " + position + ", which holds no event",
-                            null,
-                            false);
+                    throw noEventAt(position);
                 }
             }
             return Records.event(it.value());
