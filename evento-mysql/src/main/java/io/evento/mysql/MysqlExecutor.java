@@ -132,11 +132,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The cost: each event is written twice (inserted, then positioned), but the second write is
  * batched, one statement and one commit per pass for everything committed meanwhile, off the
- * writers' path; a pass waits a few milliseconds ({@linkplain Builder#gatherDelay(Duration) gather
- * delay}) after the previous one unless a reader is waiting, so that each gathers more. With 8
- * writers and one event per commit (MariaDB 10.11, two cores) it measured at a median of
- * 0.76&ndash;0.78 of raw JDBC inserts into the same table, which are not skip-free, against 0.27
- * for a counter row locked by every writer.
+ * writers' path, on a connection of the sequencer's own (with the executor's own pool), so that a
+ * pass never makes a writer wait for a connection. While commits stream in, a pass waits the
+ * {@linkplain Builder#gatherDelay(Duration) gather delay} (20 ms) after the previous one unless a
+ * reader of this executor is waiting: a pass has a fixed cost on the server (measured at about a
+ * millisecond: the scan, the statement, its commit), so fewer, larger passes leave more of the
+ * server to the writers. With 8 writers and one event per commit (MariaDB 10.11, two cores), 5 ms
+ * passes cost the server about 300 &micro;s per commit against 180 for raw inserts into the same
+ * table, which are not skip-free; 20&ndash;25 ms passes about 250 (see BENCHMARKS.md for the
+ * ratios).
  *
  * <h2>Schema and migrations</h2>
  *
@@ -250,6 +254,9 @@ public final class MysqlExecutor implements JdbcExecutor {
 
     private final DataSource dataSource;
     private final HikariDataSource ownPool;
+    /** The sequencer's own connection, with {@link #ownPool}; {@code null} with an application's data source. */
+    private final HikariDataSource sequencerPool;
+
     private final String description;
     private final String storeId;
     private final Clock clock;
@@ -261,6 +268,7 @@ public final class MysqlExecutor implements JdbcExecutor {
     private MysqlExecutor(
             DataSource dataSource,
             HikariDataSource ownPool,
+            HikariDataSource sequencerPool,
             String description,
             String storeId,
             Clock clock,
@@ -268,6 +276,7 @@ public final class MysqlExecutor implements JdbcExecutor {
             CommitSignal signal) {
         this.dataSource = dataSource;
         this.ownPool = ownPool;
+        this.sequencerPool = sequencerPool;
         this.description = description;
         this.storeId = storeId;
         this.clock = clock;
@@ -323,7 +332,7 @@ public final class MysqlExecutor implements JdbcExecutor {
         public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
 
         /** The sequencer's gathering delay unless set. */
-        public static final Duration DEFAULT_GATHER_DELAY = Duration.ofMillis(5);
+        public static final Duration DEFAULT_GATHER_DELAY = Duration.ofMillis(20);
 
         private String jdbcUrl;
         private DataSource dataSource;
@@ -451,8 +460,10 @@ public final class MysqlExecutor implements JdbcExecutor {
         /**
          * The shortest time between two passes of the sequencer while commits stream in and no
          * reader of this executor is waiting: a pass then positions everything that committed
-         * meanwhile in one statement, which costs the writers less than many small passes. 5 ms
-         * unless set; zero runs passes back to back.
+         * meanwhile in one statement, which costs the server (and so the writers) less than many small
+         * passes. Events of this executor's commits become readable to other processes up to this
+         * much later while commits stream in; readers of this executor never wait for it (they ask
+         * for a pass at once). 20 ms unless set; zero runs passes back to back.
          *
          * @param delay from 0 to 1 second
          * @return this builder
@@ -510,14 +521,21 @@ public final class MysqlExecutor implements JdbcExecutor {
 
     private static MysqlExecutor open(Builder b) {
         HikariDataSource pool = null;
+        HikariDataSource sequencerPool = null;
         DataSource source = b.dataSource;
         String description = b.jdbcUrl == null ? String.valueOf(b.dataSource) : redact(b.jdbcUrl);
         Duration poll = b.pollInterval == null ? Builder.DEFAULT_POLL_INTERVAL : b.pollInterval;
         Duration gather = b.gatherDelay == null ? Builder.DEFAULT_GATHER_DELAY : b.gatherDelay;
         try {
+            DataSource sequencerSource = source;
             if (source == null) {
-                pool = pool(b, description);
+                pool = pool(
+                        b, description, b.maximumPoolSize == 0 ? Builder.DEFAULT_MAXIMUM_POOL_SIZE : b.maximumPoolSize);
                 source = pool;
+                // The sequencer's connection is its own: borrowed from the writers' pool, it would
+                // make one writer wait for every pass while all the others are busy.
+                sequencerPool = pool(b, description + " (sequencer)", 1);
+                sequencerSource = sequencerPool;
             }
             String storeId;
             List<Migration> applied;
@@ -535,21 +553,25 @@ public final class MysqlExecutor implements JdbcExecutor {
             CommitSignal signal = new CommitSignal();
             // After a pass, the events of other executors on the database may have become readable
             // too; a local write fires the signal itself, at its commit.
-            Sequencer sequencer = new Sequencer(source, poll, gather, description, () -> {
+            Sequencer sequencer = new Sequencer(sequencerSource, poll, gather, description, () -> {
                 if (signal.hasListeners()) {
                     signal.fire();
                 }
             });
-            MysqlExecutor executor = new MysqlExecutor(source, pool, description, storeId, b.clock, sequencer, signal);
+            MysqlExecutor executor =
+                    new MysqlExecutor(source, pool, sequencerPool, description, storeId, b.clock, sequencer, signal);
             sequencer.start();
             return executor;
         } catch (SQLException e) {
+            closeQuietly(sequencerPool);
             closeQuietly(pool);
             throw MysqlErrors.failure("opening MySQL database " + description, e);
         } catch (IllegalStateException e) {
+            closeQuietly(sequencerPool);
             closeQuietly(pool);
             throw new StoreException("cannot open MySQL database " + description + ": " + e.getMessage(), e, false);
         } catch (StoreException e) {
+            closeQuietly(sequencerPool);
             closeQuietly(pool);
             throw e;
         } catch (RuntimeException e) {
@@ -562,12 +584,12 @@ public final class MysqlExecutor implements JdbcExecutor {
         }
     }
 
-    private static HikariDataSource pool(Builder b, String description) {
+    private static HikariDataSource pool(Builder b, String description, int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(b.jdbcUrl);
         config.setPoolName("evento-mysql-" + POOLS.incrementAndGet());
-        config.setMaximumPoolSize(b.maximumPoolSize == 0 ? Builder.DEFAULT_MAXIMUM_POOL_SIZE : b.maximumPoolSize);
-        config.setMinimumIdle(Math.min(2, config.getMaximumPoolSize()));
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(Math.min(2, size));
         config.setConnectionTimeout(
                 (b.connectionTimeout == null ? Builder.DEFAULT_CONNECTION_TIMEOUT : b.connectionTimeout).toMillis());
         config.setAutoCommit(true);
@@ -1171,6 +1193,7 @@ public final class MysqlExecutor implements JdbcExecutor {
         }
         closed = true;
         sequencer.close();
+        closeQuietly(sequencerPool);
         closeQuietly(ownPool);
     }
 

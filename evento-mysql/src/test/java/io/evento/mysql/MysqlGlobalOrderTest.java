@@ -261,6 +261,36 @@ class MysqlGlobalOrderTest {
     }
 
     @Test
+    void passes_go_on_while_every_connection_of_the_executors_pool_is_busy() throws Exception {
+        String url = TestDatabases.create();
+        try (MysqlExecutor executor = MysqlExecutor.builder()
+                .jdbcUrl(url)
+                .maximumPoolSize(1)
+                .pollInterval(Duration.ofMillis(20))
+                .open()) {
+            List<StoredEvent> orphans = events(TYPE, "orphan", 1, 2);
+            // The pool's only connection stays busy until the orphans have positions, which only
+            // this executor's polling passes can give them.
+            Object position = executor.inTransaction(c -> {
+                new HeldInsert(url, orphans).commit();
+                long deadline = System.nanoTime() + PATIENCE.toNanos();
+                while (System.nanoTime() < deadline) {
+                    Object last = TestDatabases.column(
+                                    url, "SELECT MAX(position) FROM evento_event WHERE aggregator_id = 'orphan'")
+                            .getFirst();
+                    if (last != null) {
+                        return last;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                return null;
+            });
+
+            assertThat(position).isEqualTo(2L);
+        }
+    }
+
+    @Test
     void a_pass_that_dies_before_it_commits_assigns_nothing_and_a_later_pass_positions_everything() throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = open(url, Duration.ofHours(1))) {
