@@ -393,7 +393,7 @@ public final class MysqlExecutor implements JdbcExecutor {
 
         /**
          * The most connections of the executor's own pool; {@value #DEFAULT_MAXIMUM_POOL_SIZE} unless
-         * set. Only with {@link #jdbcUrl(String)}.
+         * set. The sequencer keeps one more connection of its own. Only with {@link #jdbcUrl(String)}.
          *
          * @param size from 1 to {@value #MAX_POOL_SIZE}
          * @return this builder
