@@ -575,6 +575,7 @@ public final class MysqlExecutor implements JdbcExecutor {
             closeQuietly(pool);
             throw e;
         } catch (RuntimeException e) {
+            closeQuietly(sequencerPool);
             closeQuietly(pool);
             SQLException cause = sqlCause(e);
             if (cause != null) {
