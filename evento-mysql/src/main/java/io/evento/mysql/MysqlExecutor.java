@@ -140,7 +140,11 @@ import org.slf4j.LoggerFactory;
  * server to the writers. With 8 writers and one event per commit (MariaDB 10.11, two cores), 5 ms
  * passes cost the server about 300 &micro;s per commit against 180 for raw inserts into the same
  * table, which are not skip-free; 20&ndash;25 ms passes about 250 (see BENCHMARKS.md for the
- * ratios).
+ * ratios). Positioning costs the server more per event than inserting (every index holding the
+ * position is updated), so a writer that commits faster than passes position, a bulk import, is
+ * held back: after its commit, a write waits while more than 5,000 events of its executor wait for
+ * positions. The lag behind a burst of writes stays a fraction of a second, and so does the wait of
+ * a reader of the same executor.
  *
  * <h2>Schema and migrations</h2>
  *
@@ -635,8 +639,9 @@ public final class MysqlExecutor implements JdbcExecutor {
         });
         known.record(type, id, commitEnd, routingKey);
         // Count the write before waking anyone: a woken reader's read then waits for its position.
-        sequencer.committed();
+        sequencer.committed(events.size());
         signal.fire();
+        sequencer.holdBack();
     }
 
     /**

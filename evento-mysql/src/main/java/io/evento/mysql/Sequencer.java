@@ -50,10 +50,17 @@ import org.slf4j.LoggerFactory;
  * back to back and each positions what committed meanwhile; a few milliseconds apart when no
  * reader is waiting, so that each pass gathers more events.
  *
- * <p>Readers of this process wait for the writes of this process: {@link #committed()} counts
- * them, and a drain that started after the count was read covers them all. Events of other
+ * <p>Readers of this process wait for the writes of this process: {@link #committed(int)} counts
+ * their events, and a drain that started after the count was read covers them all. Events of other
  * executors become readable only once some pass positions them, so after every drain that
  * positioned rows the thread calls the executor back, which wakes its commit listeners.
+ *
+ * <p>Writers wait for the passes too, but only when they run ahead: positioning costs the server
+ * more per row than inserting, so a writer that commits faster than passes position (a bulk
+ * import) would build a backlog without end, and its readers would wait for it. After its commit, a
+ * write waits while more than {@link #MAX_BACKLOG} events of this executor are committed and not yet
+ * known to be positioned ({@link #holdBack()}). The bound is below {@link #SCAN_LIMIT}, so a held-back
+ * backlog is positioned by one scan's passes and its readers wait a fraction of a second at most.
  */
 final class Sequencer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
@@ -64,6 +71,13 @@ final class Sequencer implements AutoCloseable {
 
     /** Rows assigned by one statement, unless a commit needs more. */
     static final int CHUNK_SIZE = 500;
+
+    /**
+     * The most events of this executor committed and not known to be positioned before its writers
+     * wait for a pass; below {@link #SCAN_LIMIT}, so one scan covers the backlog a held-back writer
+     * waits for.
+     */
+    static final int MAX_BACKLOG = 5_000;
 
     /** How long readers wait for local writes to be positioned before reading anyway. */
     static final Duration READ_BARRIER_TIMEOUT = Duration.ofSeconds(10);
@@ -104,9 +118,10 @@ final class Sequencer implements AutoCloseable {
     private final Condition progress = lock.newCondition();
     private final Thread thread;
 
-    // Guarded by lock.
+    // Guarded by lock. Counts of this executor's events: committed, and known to be positioned.
     private long committed;
     private long sequenced;
+    private int heldBack;
     private long failedDrains;
     private boolean requested;
     private boolean urgent;
@@ -142,13 +157,57 @@ final class Sequencer implements AutoCloseable {
         thread.start();
     }
 
-    /** Called after a local write committed: counts it and wakes the thread. */
-    void committed() {
+    /** Called after a local write of {@code events} events committed: counts them and wakes the thread. */
+    void committed(int events) {
         lock.lock();
         try {
-            committed++;
+            committed += events;
             requested = true;
             wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Called by a writer after its commit (and after {@link #committed(int)}): waits while more than
+     * {@link #MAX_BACKLOG} of this executor's events wait for positions, so that a writer cannot run
+     * ahead of the passes without bound. Stops waiting, without an error, when a drain fails (the
+     * database is failing: the next write will say so) or the executor closes; the write has
+     * committed either way.
+     */
+    void holdBack() {
+        lock.lock();
+        try {
+            if (committed - sequenced <= MAX_BACKLOG) {
+                return;
+            }
+            // The passes are behind: no point gathering, run them back to back.
+            requested = true;
+            urgent = true;
+            wake.signal();
+            long failed = failedDrains;
+            heldBack++;
+            try {
+                while (committed - sequenced > MAX_BACKLOG && !stopped && !closing && failedDrains == failed) {
+                    progress.await();
+                }
+            } finally {
+                heldBack--;
+            }
+        } catch (InterruptedException e) {
+            // The write committed; returning normally says so truthfully. Keep the interrupt.
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writers waiting in {@link #holdBack()} now, for tests and diagnostics. */
+    int heldBack() {
+        lock.lock();
+        try {
+            return heldBack;
         } finally {
             lock.unlock();
         }
@@ -206,6 +265,7 @@ final class Sequencer implements AutoCloseable {
             closing = true;
             requested = true;
             wake.signal();
+            progress.signalAll();
         } finally {
             lock.unlock();
         }
@@ -230,11 +290,11 @@ final class Sequencer implements AutoCloseable {
                     while (!requested && !closing && nanos > 0) {
                         nanos = wake.awaitNanos(nanos);
                     }
-                    if (!urgent && !closing && failures == 0) {
+                    if (!urgent && !closing && failures == 0 && heldBack == 0) {
                         // Gather: let a busy stream of commits accumulate for a few milliseconds, so
                         // that one pass (one commit of the database) positions many events.
                         long wait = lastPassNanos + gatherNanos - System.nanoTime();
-                        while (wait > 0 && !urgent && !closing) {
+                        while (wait > 0 && !urgent && !closing && heldBack == 0) {
                             wait = wake.awaitNanos(wait);
                         }
                     }

@@ -13,6 +13,7 @@ import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -345,6 +348,57 @@ class MysqlGlobalOrderTest {
             assertThat(all(executor))
                     .extracting(StoredEvent::version, e -> e.routingKey().orElseThrow())
                     .containsExactly(tuple(1, "eu"), tuple(2, "eu"), tuple(3, "eu"));
+        }
+    }
+
+    @Test
+    void a_writer_that_runs_ahead_of_the_passes_waits_for_them_after_its_commit() throws Exception {
+        String url = TestDatabases.create();
+        int perCommit = 100;
+        int commits = 2 * Sequencer.MAX_BACKLOG / perCommit;
+        try (MysqlExecutor executor = open(url, Duration.ofHours(1))) {
+            AtomicInteger written = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread writer;
+            try (Connection counterHolder = TestDatabases.connect(url)) {
+                // Holding the counter row's lock stalls every pass (its statement waits for the
+                // lock), while writers, which never touch the counter, go on committing.
+                counterHolder.setAutoCommit(false);
+                try (Statement lock = counterHolder.createStatement()) {
+                    lock.executeQuery(Sequencer.NEXT_POSITION + " FOR UPDATE").close();
+                }
+                writer = Thread.ofPlatform().name("bulk-writer").start(() -> {
+                    try {
+                        for (int i = 0; i < commits; i++) {
+                            executor.write(events(TYPE, "bulk", i * perCommit + 1, (i + 1) * perCommit));
+                            written.incrementAndGet();
+                        }
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                });
+
+                awaitCondition(() -> executor.sequencer().heldBack() == 1 || !writer.isAlive());
+                long unpositioned =
+                        TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position IS NULL");
+                assertThat(failure.get()).isNull();
+                assertThat(written.get()).isLessThan(commits);
+                assertThat(unpositioned)
+                        .isGreaterThan(Sequencer.MAX_BACKLOG)
+                        .isLessThanOrEqualTo(Sequencer.MAX_BACKLOG + perCommit)
+                        .isEqualTo((long) written.get() * perCommit + perCommit);
+                counterHolder.rollback();
+            }
+
+            writer.join(PATIENCE);
+            assertThat(writer.isAlive()).isFalse();
+            assertThat(failure.get()).isNull();
+            assertThat(written.get()).isEqualTo(commits);
+            assertThat(all(executor))
+                    .extracting(StoredEvent::version)
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, commits * perCommit)
+                            .boxed()
+                            .toList());
         }
     }
 
