@@ -13,6 +13,7 @@ import io.evento.internal.CommitSignal;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
+import io.evento.internal.sql.KnownAggregates;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.SqlQuery;
 import io.evento.spi.JdbcExecutor;

@@ -13,6 +13,7 @@ import io.evento.StoreException;
 import io.evento.internal.Cursors;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
+import io.evento.internal.sql.KnownAggregates;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlQuery;
@@ -64,9 +65,14 @@ import org.slf4j.LoggerFactory;
  * <h2>How it works</h2>
  *
  * <p>Every operation is one statement on a pooled connection in auto-commit mode; in particular a
- * commit of up to 1,000 events is a single {@code INSERT} that also checks the aggregate's version
- * (a larger one is several, in one transaction), so writers take no lock but on the index entries
- * they insert, and never wait for each other unless they write to the same aggregate.
+ * commit of up to 1,000 events is a single {@code INSERT} (a larger one is several, in one
+ * transaction), so writers take no lock but on the index entries they insert, and never wait for
+ * each other unless they write to the same aggregate. An append must find the aggregate at the
+ * version it expects: the unique key on {@code (aggregator_type, aggregator_id, version)} refuses a
+ * version already taken, and the version before it must exist. The executor remembers the versions
+ * it saw committed (by its writes and its aggregate loads, as {@code Evento} loads before it
+ * commits), since events are never deleted; if it does not know the expected version, the insert
+ * reads the aggregate's last event in the same statement and inserts nothing if it is not there.
  * Each event row records the id of the transaction that wrote it, and reads return events ordered
  * by {@code (transaction id, position)}, holding back those of transactions that might still be
  * preceded by one in flight. A reader paging forward therefore sees every committed event exactly
@@ -164,12 +170,16 @@ public final class PostgresExecutor implements JdbcExecutor {
 
     private static final AtomicInteger POOLS = new AtomicInteger();
 
+    /** Aggregates whose committed version this executor remembers, to append with a plain insert. */
+    private static final int KNOWN_AGGREGATES = 100_000;
+
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
     private final String schema;
     private final String storeId;
     private final EventSql sql;
     private final CommitNotifications notifications;
+    private final KnownAggregates knownAggregates = new KnownAggregates(KNOWN_AGGREGATES);
     private final String acquireLease;
     private final String releaseLease;
     private final String acknowledge;
@@ -617,10 +627,21 @@ public final class PostgresExecutor implements JdbcExecutor {
         StoredEvent first = events.getFirst();
         String type = first.aggregatorType();
         String id = first.aggregatorId();
+        // A known committed version at or past the expected one makes the append a plain insert:
+        // the unique key is then the only check left (see KnownAggregates).
+        Optional<Optional<String>> known = expected == 0
+                ? Optional.of(first.routingKey())
+                : knownAggregates.routingKeyIfAtVersion(type, id, expected);
         run("writing events to " + type + "/" + id, c -> {
             boolean written;
             try {
-                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
+                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT && known.isPresent()) {
+                    try (PreparedStatement insert = c.prepareStatement(sql.create(events.size()))) {
+                        EventSql.bindCreate(insert, events, known.get());
+                        insert.executeUpdate();
+                    }
+                    written = true;
+                } else if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
                     written = insert(c, events, expected);
                 } else {
                     written = insertInChunks(c, events, expected);
@@ -636,6 +657,7 @@ public final class PostgresExecutor implements JdbcExecutor {
             }
             return null;
         });
+        known.ifPresent(key -> knownAggregates.record(type, id, expected + events.size(), key));
         // After run() returned: the transaction committed and the connection is back in the pool,
         // so listeners that read at once find the events and a free connection.
         notifications.committed();
@@ -789,6 +811,10 @@ public final class PostgresExecutor implements JdbcExecutor {
                         events.add(EventSql.event(rs, 1));
                     }
                 }
+                if (!events.isEmpty()) {
+                    StoredEvent last = events.getLast();
+                    knownAggregates.record(aggregatorType, aggregatorId, last.version(), last.routingKey());
+                }
                 return List.copyOf(events);
             }
         });
@@ -803,7 +829,12 @@ public final class PostgresExecutor implements JdbcExecutor {
                 statement.setString(1, aggregatorType);
                 statement.setString(2, aggregatorId);
                 try (ResultSet rs = statement.executeQuery()) {
-                    return rs.next() ? Optional.of(EventSql.event(rs, 1)) : Optional.empty();
+                    if (!rs.next()) {
+                        return Optional.<StoredEvent>empty();
+                    }
+                    StoredEvent last = EventSql.event(rs, 1);
+                    knownAggregates.record(aggregatorType, aggregatorId, last.version(), last.routingKey());
+                    return Optional.of(last);
                 }
             }
         });

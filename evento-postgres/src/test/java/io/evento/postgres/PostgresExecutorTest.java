@@ -47,6 +47,81 @@ class PostgresExecutorTest {
     }
 
     @Test
+    void versions_an_executor_remembers_never_let_an_append_past_another_executors_commit() throws Exception {
+        String schema = DATABASE.newSchema();
+        try (PostgresExecutor a = open(schema);
+                PostgresExecutor b = open(schema)) {
+            a.write(TestDatabase.events("shared", 1, 2));
+            assertThat(b.readAggregate("tck/Account", "shared", 0, 10)).hasSize(2);
+            b.write(TestDatabase.events("shared", 3, 3));
+
+            // a wrote version 2 and remembers it; b has moved the aggregate to 3 since.
+            assertThatThrownBy(() -> a.write(TestDatabase.events("shared", 3, 4)))
+                    .isInstanceOf(ConcurrencyException.class);
+            // Many writers through both executors, each appending at the version it last loaded:
+            // exactly one commit per version, no holes.
+            int writers = 8;
+            List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int w = 0; w < writers; w++) {
+                PostgresExecutor executor = w % 2 == 0 ? a : b;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                        for (int i = 0; i < 25; i++) {
+                            int version = executor.lastEvent("tck/Account", "shared")
+                                    .orElseThrow()
+                                    .version();
+                            try {
+                                executor.write(List.of(uniqueId(TestDatabase.events("shared", version + 1, version + 1)
+                                        .getFirst())));
+                            } catch (ConcurrencyException e) {
+                                conflicts.incrementAndGet();
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            start.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            List<StoredEvent> all = a.readAggregate("tck/Account", "shared", 0, 1_000);
+            assertThat(all)
+                    .extracting(StoredEvent::version)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, all.size())
+                            .boxed()
+                            .toList());
+            assertThat(all.size() - 3 + conflicts.get()).isEqualTo(writers * 25);
+        }
+    }
+
+    private static PostgresExecutor open(String schema) {
+        return PostgresExecutor.builder()
+                .jdbcUrl(TestDatabase.URL)
+                .schema(schema)
+                .maximumPoolSize(4)
+                .open();
+    }
+
+    /** The event with an id of its own, so that only its version can conflict. */
+    private static StoredEvent uniqueId(StoredEvent e) {
+        return new StoredEvent(
+                java.util.UUID.randomUUID().toString(),
+                e.aggregatorType(),
+                e.aggregatorId(),
+                e.version(),
+                e.name(),
+                e.routingKey(),
+                e.data(),
+                e.metadata(),
+                e.timestampMicros());
+    }
+
+    @Test
     void a_page_read_leaves_the_connection_with_its_own_planner_settings() throws SQLException {
         String schema = DATABASE.newSchema();
         try (PostgresExecutor executor = PostgresExecutor.builder()

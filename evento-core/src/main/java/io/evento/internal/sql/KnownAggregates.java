@@ -1,4 +1,4 @@
-package io.evento.mysql;
+package io.evento.internal.sql;
 
 import java.util.Iterator;
 import java.util.Optional;
@@ -18,9 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * 1} since). Without a fact at hand the append first reads version {@code v}: one more round trip,
  * and no transaction, because what it learns cannot become false.
  *
- * <p>Bounded: past its capacity, an arbitrary part of the entries is dropped.
+ * <p>Bounded: past its capacity, an arbitrary part of the entries is dropped. Thread-safe. Internal:
+ * shared by the SQL executors, not part of the API.
  */
-final class KnownAggregates {
+public final class KnownAggregates {
     private record Key(String type, String id) {}
 
     private record Known(int version, Optional<String> routingKey) {}
@@ -28,18 +29,23 @@ final class KnownAggregates {
     private final ConcurrentHashMap<Key, Known> known = new ConcurrentHashMap<>();
     private final int capacity;
 
-    KnownAggregates(int capacity) {
+    /**
+     * An empty cache.
+     *
+     * @param capacity the number of aggregates past which entries are dropped
+     */
+    public KnownAggregates(int capacity) {
         this.capacity = capacity;
     }
 
     /** The routing key of the aggregate if version {@code atLeast} (or a later one) is known committed. */
-    Optional<Optional<String>> routingKeyIfAtVersion(String type, String id, int atLeast) {
+    public Optional<Optional<String>> routingKeyIfAtVersion(String type, String id, int atLeast) {
         Known k = known.get(new Key(type, id));
         return k != null && k.version() >= atLeast ? Optional.of(k.routingKey()) : Optional.empty();
     }
 
     /** Records that {@code version} of the aggregate is committed, with its routing key. */
-    void record(String type, String id, int version, Optional<String> routingKey) {
+    public void record(String type, String id, int version, Optional<String> routingKey) {
         known.merge(
                 new Key(type, id),
                 new Known(version, routingKey),
