@@ -145,7 +145,7 @@ final class MariaDbBackend implements Backend {
      *
      * <p>An append is the executor writer's very {@code INSERT} (EventSql.insert): the same ten
      * columns, {@code commit_end} included, {@code seq} from AUTO_INCREMENT and {@code position}
-     * left NULL, one multi-row statement in auto-commit mode. Nothing ever assigns the raw rows a
+     * left at its default (0: not positioned), one multi-row statement in auto-commit mode. Nothing ever assigns the raw rows a
      * position: that is the sequencer's work, which the raw side does not do. A multi-row statement
      * is the best way with MariaDB Connector/J 3 on the URL both sides share: the driver has no
      * {@code rewriteBatchedStatements} any more, and without server-side prepared statements (off by

@@ -22,8 +22,8 @@ import java.util.Optional;
  *
  * <p>A page is a keyset query on {@code position}: the rows after (forward) or before (backward)
  * the cursor's position, in that direction, one more than the page size to learn whether more
- * follow. Rows the sequencer has not positioned yet ({@code position IS NULL}) are never returned:
- * every bound is a range that excludes NULL. Each query shape names the index that delivers its
+ * follow. Rows the sequencer has not positioned yet ({@code position = 0}) are never returned:
+ * every bound is a range above 0. Each query shape names the index that delivers its
  * rows already in page order ({@code FORCE INDEX}, so the choice does not hang on statistics), and
  * a page costs its own size, never a sort of everything after the cursor:
  *
@@ -136,10 +136,10 @@ final class EventSql {
         };
         SqlConditions.filter(filter, "", conditions, parameters);
         SqlConditions.routing(routing, "", conditions, parameters);
-        // Both directions exclude the rows not positioned yet (NULL fails every comparison).
+        // Both directions exclude the rows not positioned yet (position 0).
         if (forward) {
             conditions.add("position > ?");
-            parameters.add(bound == null ? 0L : bound);
+            parameters.add(bound == null ? 0L : Math.max(bound, 0L));
         } else {
             conditions.add("position > ?");
             parameters.add(0L);

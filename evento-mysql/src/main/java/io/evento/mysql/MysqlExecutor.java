@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * instead separates <em>writing</em> an event from <em>ordering</em> it:
  *
  * <ol>
- *   <li>A writer inserts its events with {@code position = NULL} (and an {@code AUTO_INCREMENT}
+ *   <li>A writer inserts its events with {@code position = 0}, not positioned yet (and an {@code AUTO_INCREMENT}
  *       {@code seq}, used only as insert order) and commits. Writers touch nothing shared but the
  *       table and its indexes, so they commit as concurrently as plain inserts.
  *   <li>A <em>sequencer</em> assigns positions to committed rows, in passes. A pass knows the
@@ -80,8 +80,8 @@ import org.slf4j.LoggerFactory;
  *       shows committed rows only, and never waits for the writers still in flight), and then, in
  *       one statement, moves the counter from {@code n} to {@code n + k} <em>if it is still {@code
  *       n}</em> and gives those {@code k} rows the positions {@code n .. n + k - 1}, only where the
- *       position is still {@code NULL}.
- *   <li>Readers page by {@code position} and never return a row whose position is {@code NULL}.
+ *       position is still {@code 0}.
+ *   <li>Readers page by {@code position} and never return a row whose position is {@code 0}.
  * </ol>
  *
  * <p>Why no reader can skip an event. Every position is assigned by a pass statement, and each
@@ -95,7 +95,7 @@ import org.slf4j.LoggerFactory;
  * for rows after {@code p} therefore sees every row positioned since, and no later pass can put a
  * row below {@code p}. A row is only ever positioned after it committed (the pass saw it in a
  * consistent read), so a rolled-back write is never seen; and a position, once given, never
- * changes (the update requires {@code NULL}), so the order a reader observed is final.
+ * changes (the update requires {@code 0}), so the order a reader observed is final.
  *
  * <p>Why every committed event gets a position. A write wakes its executor's sequencer after its
  * commit, and the pass that follows starts after the commit, so its scan sees the row. If that
@@ -118,7 +118,7 @@ import org.slf4j.LoggerFactory;
  * the pass), where its range on the primary key takes no gap lock that could hold up a writer
  * appending at the end of the table. Writers never touch the counter row and never wait for the
  * sequencer. The position index is not unique: positions are unique by construction, each pass
- * claiming its own range, and a non-unique index gives the scan its {@code NULL} entries in {@code
+ * claiming its own range, and a non-unique index gives the scan its {@code 0} entries in {@code
  * seq} order without a sort.
  *
  * <p>Within one aggregate, version order is position order: version {@code v + 1} is inserted only

@@ -43,8 +43,10 @@ final class MysqlMigrations {
     static final String LOCATION = "db/evento/mysql";
 
     /** The migration scripts in {@link #LOCATION}, in version order. */
-    static final List<String> FILES =
-            List.of("V1__create_event_store.sql", "V2__subscriber_pause_and_parked_events.sql");
+    static final List<String> FILES = List.of(
+            "V1__create_event_store.sql",
+            "V2__subscriber_pause_and_parked_events.sql",
+            "V3__position_zero_until_positioned.sql");
 
     /** The table recording the applied migrations. */
     static final String HISTORY_TABLE = "evento_schema_history";

@@ -82,14 +82,14 @@ final class Sequencer implements AutoCloseable {
     /** How long readers wait for local writes to be positioned before reading anyway. */
     static final Duration READ_BARRIER_TIMEOUT = Duration.ofSeconds(10);
 
-    /** The scan: the NULL entries of the position index, which it keeps in {@code seq} order. */
+    /** The scan: the 0 entries of the position index (not positioned yet), which it keeps in {@code seq} order. */
     static final String SCAN = "SELECT seq, aggregator_type, aggregator_id, version, commit_end"
             + " FROM evento_event FORCE INDEX (" + EventSql.POSITION_INDEX + ")"
-            + " WHERE position IS NULL ORDER BY seq LIMIT " + SCAN_LIMIT;
+            + " WHERE position = 0 ORDER BY seq LIMIT " + SCAN_LIMIT;
 
     private static final String REST_OF_COMMIT = "SELECT seq, aggregator_type, aggregator_id, version, commit_end"
             + " FROM evento_event WHERE aggregator_type = ? AND aggregator_id = ? AND version > ? AND version <= ?"
-            + " AND position IS NULL ORDER BY version";
+            + " AND position = 0 ORDER BY version";
 
     static final String NEXT_POSITION = "SELECT next_position FROM evento_sequence WHERE name = 'global'";
 
@@ -622,7 +622,7 @@ final class Sequencer implements AutoCloseable {
     /** The statement of {@link #assign}, for {@code runs} runs. */
     static String assignSql(int runs) {
         // FORCE INDEX: with statistics older than a backlog (a bulk import into a young table), the
-        // optimizer takes the position index for "position IS NULL" and reads every unpositioned
+        // optimizer takes the position index for "position = 0" and reads every unpositioned
         // entry for each chunk: four times the cost per row of the primary key's range, measured
         // with 100k rows waiting.
         StringBuilder sql = new StringBuilder(200 + runs * 60)
@@ -634,7 +634,7 @@ final class Sequencer implements AutoCloseable {
         for (int i = 0; i < runs; i++) {
             sql.append(" WHEN e.seq <= ? THEN e.seq + ?");
         }
-        return sql.append(" END WHERE s.name = 'global' AND s.next_position = ? AND e.position IS NULL")
+        return sql.append(" END WHERE s.name = 'global' AND s.next_position = ? AND e.position = 0")
                 .toString();
     }
 }

@@ -3,10 +3,13 @@ package io.evento.mysql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.evento.PageRequest;
 import io.evento.StoreException;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlScript;
+import io.evento.spi.ReadQuery;
+import io.evento.spi.StoredEvent;
 import io.evento.spi.SubscriberState;
 import java.net.URL;
 import java.nio.file.Files;
@@ -107,7 +110,7 @@ class MysqlMigrationTest {
         }
         assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_schema_history"))
                 .isEqualTo(MysqlMigrations.FILES.size());
-        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position IS NOT NULL"))
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position > 0"))
                 .isEqualTo(processes);
     }
 
@@ -236,6 +239,48 @@ class MysqlMigrationTest {
                 .containsExactlyElementsOf(MysqlMigrations.migrations().stream()
                         .map(m -> (Object) m.version())
                         .toList());
+    }
+
+    @Test
+    void a_version_2_store_is_upgraded_with_its_events_in_order_and_the_unpositioned_ones_positioned_after()
+            throws Exception {
+        String url = TestDatabases.create();
+        try (Connection c = TestDatabases.connect(url)) {
+            new MigrationRunner(
+                            MysqlMigrations.HISTORY_TABLE,
+                            List.of("START TRANSACTION"),
+                            MysqlMigrations.migrations().subList(0, 2),
+                            Clock.systemUTC())
+                    .migrate(c);
+        }
+        // Two positioned events, then two that a version 2 writer committed (position NULL) and
+        // whose process stopped before its sequencer's pass.
+        String columns = "(position, id, aggregator_type, aggregator_id, version, commit_end, name, data, metadata,"
+                + " timestamp)";
+        TestDatabases.execute(
+                url,
+                "INSERT INTO evento_event " + columns + " VALUES (1, 'e1', 't', 'a', 1, 1, 'E', '{}', '{}', 0),"
+                        + " (2, 'e2', 't', 'a', 2, 2, 'E', '{}', '{}', 0)",
+                "UPDATE evento_sequence SET next_position = 3 WHERE name = 'global'",
+                "INSERT INTO evento_event " + columns + " VALUES (NULL, 'e3', 't', 'b', 1, 2, 'E', '{}', '{}', 0),"
+                        + " (NULL, 'e4', 't', 'b', 2, 2, 'E', '{}', '{}', 0)");
+
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            List<StoredEvent> fresh = TestDatabases.events("t", "c", 1, 1);
+            executor.write(fresh);
+
+            assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
+                    .extracting(StoredEvent::id)
+                    .containsExactly("e1", "e2", "e3", "e4", fresh.getFirst().id());
+        }
+        assertThat(
+                        TestDatabases.column(
+                                url,
+                                "SELECT is_nullable FROM information_schema.columns"
+                                        + " WHERE table_schema = DATABASE() AND table_name = 'evento_event' AND column_name = 'position'"))
+                .containsExactly("NO");
+        assertThat(TestDatabases.column(url, "SELECT position FROM evento_event ORDER BY position"))
+                .containsExactly(1L, 2L, 3L, 4L, 5L);
     }
 
     @Test

@@ -75,7 +75,7 @@ class SequencerChunksTest {
         assertThat(Sequencer.runs(rows)).containsExactly(new long[] {3, 5}, new long[] {9, 9}, new long[] {11, 12});
         assertThat(Sequencer.assignSql(3))
                 .contains("e.seq BETWEEN ? AND ? OR e.seq BETWEEN ? AND ? OR e.seq BETWEEN ? AND ?")
-                .contains("s.next_position = ? AND e.position IS NULL");
+                .contains("s.next_position = ? AND e.position = 0");
     }
 
     private static Row row(long seq, String id, int version, int commitEnd) {
