@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -56,8 +57,14 @@ import org.rocksdb.WriteBatch;
  * version" in a retry loop) are synchronized by the group commit: they are all released at once,
  * all read the new version, and all land in the next group, where only the first can win — and the
  * same caller tends to be first again. So the writer orders a group by how many races each caller
- * lost in a row before (see {@link Command#priority()}) and releases the losers before the winners:
- * with {@code k} callers racing, none loses more than about {@code k} times in a row.
+ * lost in a row before (see {@link Command#priority()}) and releases the losers before the winners.
+ * That alone is not enough when the machine is busy: a released loser may not be back in time for
+ * the next group, which a winner then joins alone and wins again. So after a group in which appends
+ * to an aggregate lost, that aggregate is the most starved loser's <em>turn</em> for {@value
+ * #TURN_MILLIS} ms: appends to it from callers that lost fewer races in a row wait (the writer
+ * holds them back from its groups) until that loser's append arrives or the turn ends. With
+ * {@code k} callers racing, none loses more than about {@code k} times in a row; a loser that does
+ * not come back costs the others one turn's wait.
  *
  * <h2>Positions</h2>
  *
@@ -109,7 +116,12 @@ final class Writer {
     private final AtomicLong writeBatches = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
 
+    /** How long an aggregate stays its most starved loser's turn, in milliseconds. */
+    static final int TURN_MILLIS = 2;
+
     // Owned by the writer thread.
+    private final Map<AggregateKey, Turn> turns = new HashMap<>();
+    private final ArrayDeque<Command<?>> heldBack = new ArrayDeque<>();
     private long lastPosition;
     private long lastParked;
     private final Map<AggregateKey, Head> heads = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -216,6 +228,7 @@ final class Writer {
         } catch (Throwable t) {
             StoreException failure = new StoreException("the RocksDB writer stopped unexpectedly: " + t, t, false);
             List<Command<?>> orphans = new ArrayList<>(group);
+            orphans.addAll(heldBack);
             lock.lock();
             try {
                 stopped = failure;
@@ -236,11 +249,34 @@ final class Writer {
         }
     }
 
-    /** Waits for work and moves the next group into {@code group}; {@code false} once closed and drained. */
+    /**
+     * Waits for work and moves the next group into {@code group}: the commands held back for a turn
+     * first (they were queued earlier), then the queue. With only held-back commands, waits for a
+     * new one until the earliest turn ends. {@code false} once closed and drained.
+     */
     private boolean take(List<Command<?>> group) {
         lock.lock();
         try {
+            if (closing) {
+                // Closing commits what is queued without further turns.
+                turns.clear();
+            }
             while (queue.isEmpty()) {
+                if (!heldBack.isEmpty()) {
+                    long wait = closing ? 0 : earliestTurnEnd() - System.nanoTime();
+                    if (wait <= 0) {
+                        break;
+                    }
+                    idle = true;
+                    try {
+                        queued.awaitNanos(wait);
+                    } catch (InterruptedException e) {
+                        // Nobody interrupts the writer; if someone does, the wait is just shorter.
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    continue;
+                }
                 if (closing) {
                     return false;
                 }
@@ -249,6 +285,14 @@ final class Writer {
             }
             idle = false;
             int weight = 0;
+            while (!heldBack.isEmpty()) {
+                Command<?> next = heldBack.peekFirst();
+                if (!group.isEmpty() && weight + next.weight() > maxBatch) {
+                    return true;
+                }
+                group.add(heldBack.pollFirst());
+                weight += next.weight();
+            }
             while (!queue.isEmpty()) {
                 Command<?> next = queue.peekFirst();
                 if (!group.isEmpty() && weight + next.weight() > maxBatch) {
@@ -263,7 +307,63 @@ final class Writer {
         }
     }
 
+    private long earliestTurnEnd() {
+        long earliest = Long.MAX_VALUE;
+        for (Turn turn : turns.values()) {
+            earliest = Math.min(earliest, turn.untilNanos());
+        }
+        return earliest;
+    }
+
+    /**
+     * Moves out of {@code group} the appends to an aggregate that is a loser's turn, from callers
+     * that lost fewer races in a row, unless that loser's append is in the group (the sort below
+     * then puts it first, and the turn is over).
+     */
+    private void holdBackForTurns(List<Command<?>> group) {
+        long now = System.nanoTime();
+        turns.values().removeIf(turn -> turn.untilNanos() <= now);
+        if (turns.isEmpty()) {
+            return;
+        }
+        for (Command<?> command : group) {
+            Turn turn = command.aggregate() == null ? null : turns.get(command.aggregate());
+            if (turn != null && command.priority() >= turn.priority()) {
+                turns.remove(command.aggregate());
+            }
+        }
+        if (turns.isEmpty()) {
+            return;
+        }
+        group.removeIf(command -> {
+            Turn turn = command.aggregate() == null ? null : turns.get(command.aggregate());
+            if (turn != null && command.priority() < turn.priority()) {
+                heldBack.addLast(command);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Gives each aggregate whose appends lost in this group to its most starved loser, for a turn. */
+    private void startTurns(List<Command<?>> group) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TURN_MILLIS);
+        for (Command<?> command : group) {
+            if (command.aggregate() != null && command.failure instanceof ConcurrencyException) {
+                // The loser comes back having lost one more race in a row.
+                turns.merge(
+                        command.aggregate(),
+                        new Turn(command.priority() + 1, until),
+                        (old, fresh) -> old.priority() >= fresh.priority() ? old : fresh);
+            }
+        }
+    }
+
     private void commit(List<Command<?>> group, WriteBatch batch) {
+        holdBackForTurns(group);
+        if (group.isEmpty()) {
+            return;
+        }
         if (group.size() > 1 && hasPriority(group)) {
             // Commands of one group are concurrent: any order is a valid one. Callers that lost
             // recent races go first (stable otherwise), so a retry loop cannot lose forever.
@@ -314,6 +414,7 @@ final class Writer {
             group.forEach(command -> command.fail(failure));
             appended = false;
         }
+        startTurns(group);
         release(group);
         if (appended) {
             // After the callers are released: a listener never delays a commit's return.
@@ -362,6 +463,9 @@ final class Writer {
 
     /** The identity of an aggregate. */
     record AggregateKey(String type, String id) {}
+
+    /** An aggregate's turn: appends from callers below {@code priority} wait until {@code untilNanos}. */
+    private record Turn(int priority, long untilNanos) {}
 
     /** The identity of a parked event: its subscription key and event id. */
     record ParkedKey(String key, String eventId) {}
@@ -505,6 +609,11 @@ final class Writer {
             return 0;
         }
 
+        /** The aggregate an append writes to; {@code null} for other commands. */
+        AggregateKey aggregate() {
+            return null;
+        }
+
         /** How much this command counts against the group size: its number of events. */
         int weight() {
             return 1;
@@ -612,6 +721,11 @@ final class Writer {
         @Override
         int priority() {
             return priority;
+        }
+
+        @Override
+        AggregateKey aggregate() {
+            return aggregate;
         }
 
         @Override
