@@ -531,6 +531,7 @@ public final class MysqlExecutor implements JdbcExecutor {
         String description = b.jdbcUrl == null ? String.valueOf(b.dataSource) : redact(b.jdbcUrl);
         Duration poll = b.pollInterval == null ? Builder.DEFAULT_POLL_INTERVAL : b.pollInterval;
         Duration gather = b.gatherDelay == null ? Builder.DEFAULT_GATHER_DELAY : b.gatherDelay;
+        boolean opened = false;
         try {
             DataSource sequencerSource = source;
             if (source == null) {
@@ -566,27 +567,26 @@ public final class MysqlExecutor implements JdbcExecutor {
             MysqlExecutor executor =
                     new MysqlExecutor(source, pool, sequencerPool, description, storeId, b.clock, sequencer, signal);
             sequencer.start();
+            opened = true;
             return executor;
         } catch (SQLException e) {
-            closeQuietly(sequencerPool);
-            closeQuietly(pool);
             throw MysqlErrors.failure("opening MySQL database " + description, e);
         } catch (IllegalStateException e) {
-            closeQuietly(sequencerPool);
-            closeQuietly(pool);
             throw new StoreException("cannot open MySQL database " + description + ": " + e.getMessage(), e, false);
         } catch (StoreException e) {
-            closeQuietly(sequencerPool);
-            closeQuietly(pool);
             throw e;
         } catch (RuntimeException e) {
-            closeQuietly(sequencerPool);
-            closeQuietly(pool);
             SQLException cause = sqlCause(e);
             if (cause != null) {
                 throw MysqlErrors.failure("connecting to MySQL database " + description, cause);
             }
             throw e;
+        } finally {
+            if (!opened) {
+                // Whatever failed, the pools opened so far are closed, the sequencer's too.
+                closeQuietly(sequencerPool);
+                closeQuietly(pool);
+            }
         }
     }
 

@@ -627,21 +627,10 @@ public final class PostgresExecutor implements JdbcExecutor {
         StoredEvent first = events.getFirst();
         String type = first.aggregatorType();
         String id = first.aggregatorId();
-        // A known committed version at or past the expected one makes the append a plain insert:
-        // the unique key is then the only check left (see KnownAggregates).
-        Optional<Optional<String>> known = expected == 0
-                ? Optional.of(first.routingKey())
-                : knownAggregates.routingKeyIfAtVersion(type, id, expected);
         run("writing events to " + type + "/" + id, c -> {
             boolean written;
             try {
-                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT && known.isPresent()) {
-                    try (PreparedStatement insert = c.prepareStatement(sql.create(events.size()))) {
-                        EventSql.bindCreate(insert, events, known.get());
-                        insert.executeUpdate();
-                    }
-                    written = true;
-                } else if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
+                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
                     written = insert(c, events, expected);
                 } else {
                     written = insertInChunks(c, events, expected);
@@ -657,7 +646,8 @@ public final class PostgresExecutor implements JdbcExecutor {
             }
             return null;
         });
-        known.ifPresent(key -> knownAggregates.record(type, id, expected + events.size(), key));
+        knownRoutingKey(first, expected)
+                .ifPresent(key -> knownAggregates.record(type, id, expected + events.size(), key));
         // After run() returned: the transaction committed and the connection is back in the pool,
         // so listeners that read at once find the events and a free connection.
         notifications.committed();
@@ -672,9 +662,12 @@ public final class PostgresExecutor implements JdbcExecutor {
      * test's open one to hold a write uncommitted.
      */
     boolean insert(Connection c, List<StoredEvent> rows, int after) throws SQLException {
-        if (after == 0) {
+        Optional<Optional<String>> known = knownRoutingKey(rows.getFirst(), after);
+        if (known.isPresent()) {
+            // Version `after` is committed (or there is none to check): the unique key is the only
+            // check left, so a plain insert will do.
             try (PreparedStatement insert = c.prepareStatement(sql.create(rows.size()))) {
-                EventSql.bindCreate(insert, rows, rows.getFirst().routingKey());
+                EventSql.bindCreate(insert, rows, known.get());
                 insert.executeUpdate();
                 return true;
             }
@@ -683,6 +676,17 @@ public final class PostgresExecutor implements JdbcExecutor {
             EventSql.bindAppend(insert, rows, after);
             return insert.executeUpdate() > 0;
         }
+    }
+
+    /**
+     * The routing key the events after version {@code after} of {@code first}'s aggregate get, if
+     * version {@code after} is known committed: the first event's own for a new aggregate, else the
+     * one this executor saw (see {@link KnownAggregates}).
+     */
+    private Optional<Optional<String>> knownRoutingKey(StoredEvent first, int after) {
+        return after == 0
+                ? Optional.of(first.routingKey())
+                : knownAggregates.routingKeyIfAtVersion(first.aggregatorType(), first.aggregatorId(), after);
     }
 
     /** Inserts a commit too large for one statement in several, in one transaction. */
