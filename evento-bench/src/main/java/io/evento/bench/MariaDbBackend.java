@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * executor, one for the raw side, both created by the executor's own migrations, so the raw table
  * has exactly the same columns and indexes.
  *
- * <p>The comparison is deliberately uneven (DESIGN.md §4): the executor's events get a skip-free
- * position from its sequencer after they commit, the raw rows never do. The raw side is what an
+ * <p>The comparison is deliberately uneven (DESIGN.md §4): the executor's events become visible
+ * once its sequencer's horizon passes them, in a skip-free order; the raw rows never wait for one. The raw side is what an
  * application inserting into an auto-increment table gets, and it is not skip-free: the target
  * (0.7 of it) is the price allowed for the order.
  */
@@ -144,9 +144,9 @@ final class MariaDbBackend implements Backend {
      * Raw JDBC on the raw database's {@code evento_event}.
      *
      * <p>An append is the executor writer's very {@code INSERT} (EventSql.insert): the same ten
-     * columns, {@code commit_end} included, {@code seq} from AUTO_INCREMENT and {@code position}
-     * left at its default (0: not positioned), one multi-row statement in auto-commit mode. Nothing ever assigns the raw rows a
-     * position: that is the sequencer's work, which the raw side does not do. A multi-row statement
+     * columns, {@code commit_end} included, {@code position} from AUTO_INCREMENT, one multi-row
+     * statement in auto-commit mode. Nothing ever raises a horizon over the raw rows: that is the
+     * sequencer's work, which the raw side does not do. A multi-row statement
      * is the best way with MariaDB Connector/J 3 on the URL both sides share: the driver has no
      * {@code rewriteBatchedStatements} any more, and without server-side prepared statements (off by
      * default) a JDBC batch is sent as one statement per row, pipelined but parsed and executed one
@@ -154,10 +154,10 @@ final class MariaDbBackend implements Backend {
      * transaction. The executor skips its routing-key lookup when it knows the aggregate (one it
      * wrote itself); the raw side never does one.
      *
-     * <p>Since the raw rows have no position, the scan is a keyset scan on what a raw tailer has,
-     * {@code seq}, the primary key: the auto-increment order that is not skip-free. It selects the
-     * same columns as the executor's page ({@code seq} in place of {@code position}) and decodes
-     * them the same way (text columns are VARBINARY, read as bytes and decoded as UTF-8).
+     * <p>The scan is a keyset scan on {@code position}, the primary key, without the horizon: the
+     * auto-increment order a raw tailer has, which is not skip-free. It selects the same columns as
+     * the executor's page and decodes them the same way (text columns are VARBINARY, read as bytes
+     * and decoded as UTF-8).
      */
     static final class MariaDbRaw extends PooledRaw {
         private static final String COLUMNS =
@@ -170,7 +170,7 @@ final class MariaDbBackend implements Backend {
                             + " name, routing_key, data, metadata, timestamp) VALUES ",
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     MAX_ROWS_PER_INSERT,
-                    "SELECT seq, " + COLUMNS + " FROM evento_event WHERE seq > ? ORDER BY seq LIMIT ?",
+                    "SELECT position, " + COLUMNS + " FROM evento_event WHERE position > ? ORDER BY position LIMIT ?",
                     "SELECT position, " + COLUMNS + " FROM evento_event"
                             + " WHERE aggregator_type = ? AND aggregator_id = ? ORDER BY version");
         }

@@ -22,19 +22,21 @@ import java.util.Optional;
  *
  * <p>A page is a keyset query on {@code position}: the rows after (forward) or before (backward)
  * the cursor's position, in that direction, one more than the page size to learn whether more
- * follow. Rows the sequencer has not positioned yet ({@code position = 0}) are never returned:
- * every bound is a range above 0. Each query shape names the index that delivers its
- * rows already in page order ({@code FORCE INDEX}, so the choice does not hang on statistics), and
- * a page costs its own size, never a sort of everything after the cursor:
+ * follow. Every query also bounds the position by the horizon, {@code position <
+ * evento_sequence.next_position}, read in the same statement (so from the same snapshot as the
+ * rows): positions above it may still be taken by transactions in flight (see {@link
+ * MysqlExecutor}). Each query shape names the index that delivers its rows already in page order
+ * ({@code FORCE INDEX}, so the choice does not hang on statistics), and a page costs its own size,
+ * never a sort of everything after the cursor:
  *
  * <ul>
- *   <li>no filter: {@code (position)}, or {@code (routing_key, position)} with a routing filter;
+ *   <li>no filter: the primary key {@code (position)}, or {@code (routing_key, position)} with a
+ *       routing filter; both skip the placeholders that seal burnt positions (empty aggregate type);
  *   <li>by type: {@code (aggregator_type, position)};
  *   <li>by event name: {@code (aggregator_type, name, position)};
  *   <li>by aggregate: the unique {@code (aggregator_type, aggregator_id, version)} index, in version
  *       order. Within one aggregate, version order is position order: version {@code v + 1} is only
- *       inserted after {@code v} committed, so it has a larger {@code seq}, and the sequencer
- *       positions committed rows in {@code seq} order.
+ *       inserted after {@code v} committed, so it takes a larger {@code AUTO_INCREMENT} value.
  * </ul>
  *
  * <p>Several filters are OR-ed: each becomes its own ordered, limited subquery on its index, and
@@ -54,11 +56,14 @@ final class EventSql {
     private static final String E_COLUMNS = "e.position, e.id, e.aggregator_type, e.aggregator_id, e.version, e.name,"
             + " e.routing_key, e.data, e.metadata, e.timestamp";
 
-    static final String POSITION_INDEX = "evento_event_position";
-    static final String TYPE_INDEX = "evento_event_type_position";
-    static final String NAME_INDEX = "evento_event_name_position";
-    static final String ROUTING_INDEX = "evento_event_routing_position";
+    static final String POSITION_INDEX = "PRIMARY";
+    static final String TYPE_INDEX = "evento_event_by_type";
+    static final String NAME_INDEX = "evento_event_by_name";
+    static final String ROUTING_INDEX = "evento_event_by_routing_key";
     static final String AGGREGATE_INDEX = "evento_event_aggregate_version";
+
+    /** The horizon: readers see the positions below it. */
+    static final String HORIZON = "(SELECT next_position FROM evento_sequence WHERE name = 'global')";
 
     /** The most rows one insert statement writes. */
     static final int MAX_ROWS_PER_INSERT = 500;
@@ -104,14 +109,14 @@ final class EventSql {
         } else {
             sql.append(E_COLUMNS).append(" FROM (");
             for (int i = 0; i < distinct.size(); i++) {
-                sql.append(i == 0 ? "(" : " UNION (").append("SELECT seq FROM evento_event");
+                sql.append(i == 0 ? "(" : " UNION (").append("SELECT position FROM evento_event");
                 select(sql, parameters, distinct.get(i), routing, forward, bound);
                 sql.append(" LIMIT ?)");
                 parameters.add((long) fetch);
             }
             // STRAIGHT_JOIN: the few rows of the union first, then the table by primary key. Left to
-            // itself, the optimizer may walk the whole position index and probe the union instead.
-            sql.append(") u STRAIGHT_JOIN evento_event e ON e.seq = u.seq ORDER BY e.position")
+            // itself, the optimizer may walk the whole primary key and probe the union instead.
+            sql.append(") u STRAIGHT_JOIN evento_event e ON e.position = u.position ORDER BY e.position")
                     .append(forward ? " ASC" : " DESC");
         }
         sql.append(" LIMIT ?");
@@ -136,18 +141,18 @@ final class EventSql {
         };
         SqlConditions.filter(filter, "", conditions, parameters);
         SqlConditions.routing(routing, "", conditions, parameters);
-        // Both directions exclude the rows not positioned yet (position 0).
+        if (filter == null) {
+            // Placeholders of burnt positions have an empty type, which no filter matches.
+            conditions.add("aggregator_type <> ''");
+        }
         if (forward) {
             conditions.add("position > ?");
             parameters.add(bound == null ? 0L : Math.max(bound, 0L));
-        } else {
-            conditions.add("position > ?");
-            parameters.add(0L);
-            if (bound != null) {
-                conditions.add("position < ?");
-                parameters.add(bound);
-            }
+        } else if (bound != null) {
+            conditions.add("position < ?");
+            parameters.add(bound);
         }
+        conditions.add("position < " + HORIZON);
         sql.append(" FORCE INDEX (")
                 .append(index)
                 .append(") WHERE ")
@@ -195,7 +200,7 @@ final class EventSql {
     /**
      * Binds one event as row {@code row} of an {@link #insert(int)} statement, with the aggregate's
      * routing key and the version that ends its commit. The rows of one statement are inserted in
-     * order, so their {@code seq}s ascend with their versions.
+     * order, so their positions ascend with their versions.
      */
     static void bindInsert(PreparedStatement insert, int row, StoredEvent e, Optional<String> routingKey, int commitEnd)
             throws SQLException {

@@ -57,6 +57,16 @@ final class MysqlErrors {
         return false;
     }
 
+    /** Whether InnoDB gave up waiting for a lock (vendor code 1205). */
+    static boolean isLockWaitTimeout(SQLException e) {
+        for (SQLException s : chain(e)) {
+            if (s.getErrorCode() == LOCK_WAIT_TIMEOUT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a retry later may succeed. */
     static boolean isTransient(SQLException e) {
         for (SQLException s : chain(e)) {

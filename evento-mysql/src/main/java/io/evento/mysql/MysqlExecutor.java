@@ -27,6 +27,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
@@ -65,87 +66,85 @@ import org.slf4j.LoggerFactory;
  * which rows are inserted is not the order in which they become visible: a transaction that took
  * {@code AUTO_INCREMENT} value 41 may commit after the one that took 42 was already read, and a
  * reader that moved past 42 never sees 41. PostgreSQL can hold such rows back with its snapshot
- * horizon; MySQL and MariaDB expose no horizon. A counter row locked by every writer would give a
- * commit-ordered sequence, but it serializes the writers' commits (each holds the lock through its
- * disk flush), which measured here at 0.25&ndash;0.30 of plain insert throughput. This executor
- * instead separates <em>writing</em> an event from <em>ordering</em> it:
+ * horizon; MySQL and MariaDB expose none, so this executor keeps one itself:
  *
  * <ol>
- *   <li>A writer inserts its events with {@code position = 0}, not positioned yet (and an {@code AUTO_INCREMENT}
- *       {@code seq}, used only as insert order) and commits. Writers touch nothing shared but the
- *       table and its indexes, so they commit as concurrently as plain inserts.
- *   <li>A <em>sequencer</em> assigns positions to committed rows, in passes. A pass knows the
- *       value {@code n} of the counter row of {@code evento_sequence} from before it starts, reads
- *       the committed rows without a position (one plain {@code SELECT}: InnoDB's consistent read
- *       shows committed rows only, and never waits for the writers still in flight), and then, in
- *       one statement, moves the counter from {@code n} to {@code n + k} <em>if it is still {@code
- *       n}</em> and gives those {@code k} rows the positions {@code n .. n + k - 1}, only where the
- *       position is still {@code 0}.
- *   <li>Readers page by {@code position} and never return a row whose position is {@code 0}.
+ *   <li>A writer inserts its events and commits. The {@code AUTO_INCREMENT} value a row takes is its
+ *       {@code position}, the order readers page by. Writers touch nothing shared but the table
+ *       and its indexes, so they commit as concurrently as plain inserts, and each event is
+ *       written once.
+ *   <li>The <em>horizon</em> is {@code evento_sequence.next_position}. Readers only return rows
+ *       below it, and read it in the same statement as the rows.
+ *   <li>A <em>sequencer</em> raises the horizon, in passes. A pass reads the committed rows above
+ *       it (one plain {@code SELECT}: InnoDB's consistent read shows committed rows only, and never
+ *       waits for the writers still in flight) and raises it over the positions that follow each
+ *       other without a gap. A gap is a position whose row is not committed: its transaction is in
+ *       flight, or rolled back (a conflict, a failure), which burns the value for good. The pass
+ *       waits while a gap is young; then it inserts a placeholder row at that position, waiting
+ *       for no lock. If that succeeds, the position was burnt, and the placeholder takes it for
+ *       good; if the row is committed by then, the pass walks on; if the row is locked by its
+ *       writer, the transaction is in flight and the horizon waits for it.
  * </ol>
  *
- * <p>Why no reader can skip an event. Every position is assigned by a pass statement, and each
- * such statement commits atomically (it is a single statement in auto-commit mode). The counter
- * row is locked by the statement that moves it until that statement commits, and the move succeeds
- * only from the value the pass read: so passes commit one after another, each claiming the range
- * right after the previous one's. If a reader's snapshot shows any row of some pass, that pass
- * committed before the snapshot, and so did every pass before it: the rows visible to a reader are
- * exactly those of a <em>prefix</em> of the passes, and every row positioned later gets a larger
- * position than any the reader can see. A reader whose cursor is at position {@code p} and asks
- * for rows after {@code p} therefore sees every row positioned since, and no later pass can put a
- * row below {@code p}. A row is only ever positioned after it committed (the pass saw it in a
- * consistent read), so a rolled-back write is never seen; and a position, once given, never
- * changes (the update requires {@code 0}), so the order a reader observed is final.
+ * <p>Why no reader can skip an event. Positions are the primary key, so each belongs to one row
+ * at most, for good: rows are never deleted, and a placeholder holds a burnt position as firmly as
+ * an event holds its own. A pass publishes a horizon {@code h} only after it saw every position
+ * below {@code h} taken by a committed row (an event, or a placeholder it committed itself before
+ * publishing). So once a reader's snapshot shows the horizon {@code h}, it shows every row below
+ * {@code h}, and no row can ever appear below {@code h} later: a reader at position {@code p} asking
+ * for rows after {@code p} sees, now or later, every event after {@code p}. The horizon only grows
+ * ({@code GREATEST} of the stored value and the pass's own), so the order a reader observed is
+ * final. A rolled-back write is never seen: its rows are gone, and their positions sealed.
  *
- * <p>Why every committed event gets a position. A write wakes its executor's sequencer after its
- * commit, and the pass that follows starts after the commit, so its scan sees the row. If that
- * process dies between the commit and the pass, every executor on the database also runs a pass
- * every {@linkplain Builder#pollInterval(Duration) poll interval}. A pass that dies half-way has
- * committed whole statements or nothing. So once writers stop, the log drains, and a reader
- * waiting for the last events stops waiting.
+ * <p>Why every committed event becomes visible. A write wakes its executor's sequencer after its
+ * commit, and the pass that follows starts after the commit, so it sees the row. If that process
+ * dies between the commit and the pass, every executor on the database also runs a pass every
+ * {@linkplain Builder#pollInterval(Duration) poll interval}. A write whose transaction stays open
+ * holds the horizon back until it ends, as an open transaction holds back PostgreSQL's snapshot
+ * horizon: the events committed after it wait for it, none is lost. The executor's own writes are
+ * one statement, or one transaction of a few statements for a commit of more than 500 events; only
+ * a writer stalled in the middle of one (waiting for a lock, a process frozen, a connection lost
+ * without a reset, which the server ends at its {@code wait_timeout}) holds the horizon back for
+ * long.
  *
- * <p>Why there is no lease. Several executors (in several processes) may run passes at once. They
- * never need more than the counter row's lock, for the length of one statement, and the
- * compare-and-set makes any overlap harmless: the pass that moves the counter first wins, the
- * other changes nothing and scans again. No lock is held between statements, so a process that
- * stalls or dies cannot block the others, and no lease has to expire before another takes over.
+ * <p>Why there is no lease. Several executors (in several processes) may run passes at once. Each
+ * publishes a horizon it proved, and the larger wins, so no pass needs to know of another. A
+ * placeholder is only ever inserted at a position where no row was committed, and the primary key
+ * lets one insert win. No lock is held between statements, so a process that stalls or dies cannot
+ * block the others.
  *
- * <p>InnoDB details that matter. The scan is a non-locking read, so it neither blocks nor is
- * blocked by writers and needs no isolation level of its own. The pass updates rows by primary key
- * (record locks only, never gap locks, in every isolation level) that are committed and locked by
- * nobody: it waits for no writer. It runs at {@code READ COMMITTED} (the executor's own pool
- * runs at that level; on a connection of an application's data source the sequencer sets it for
- * the pass), where its range on the primary key takes no gap lock that could hold up a writer
- * appending at the end of the table. Writers never touch the counter row and never wait for the
- * sequencer. The position index is not unique: positions are unique by construction, each pass
- * claiming its own range, and a non-unique index gives the scan its {@code 0} entries in {@code
- * seq} order without a sort.
+ * <p>InnoDB details that matter. Sealing a gap cannot take a position from a live write: the insert
+ * that took it writes its row within the same statement, a moment later, and while the row is
+ * uncommitted InnoDB's duplicate check on the placeholder waits for the writer's lock, which, with
+ * no lock wait allowed, fails the placeholder instead. The pass leaves a gap alone for 100 ms
+ * first, so that it does not even try while a statement is writing its rows. (Only a statement
+ * stalled for longer between taking a position and writing the row, by a lock of another
+ * transaction's making, could lose its position to a placeholder; it then fails with a transient
+ * {@link StoreException}, and a retry takes new positions.) A placeholder may also be refused while
+ * another writer waits for a lock near that position; the pass then only tries again later. A
+ * multi-row insert takes consecutive positions (simple inserts do, in every {@code
+ * innodb_autoinc_lock_mode}): a writer learns the first from the server's reply, and its readers
+ * wait for the horizon to pass the last. The horizon itself does not depend on it. The pass runs at {@code READ COMMITTED} (the executor's own pool runs
+ * at that level; on a connection of an application's data source the sequencer sets it for the
+ * pass).
  *
  * <p>Within one aggregate, version order is position order: version {@code v + 1} is inserted only
- * after version {@code v} committed, so it has a larger {@code seq}, and passes position committed
- * rows in {@code seq} order. A pass never positions part of a commit: every row records the version
- * that ends its commit, and passes cut their work only where no commit is open. Readers of this
- * executor see their own writes: a {@link #read(ReadQuery)} first waits (briefly: one pass) until
- * the writes this executor committed before it are positioned. Events written through other
- * executors appear as soon as their executor's pass has run. {@link #readAggregate} and {@link
- * #lastEvent} read every committed row, positioned or not, and the version check of a write never
- * looks at positions.
+ * after version {@code v} committed, so it takes a larger value. A horizon never falls inside a
+ * commit: every row records the version that ends its commit, and a pass raises the horizon only
+ * to a row where no commit is open. Readers of this executor see their own writes: a {@link
+ * #read(ReadQuery)} first waits until the horizon is past the writes this executor committed
+ * before it: one pass usually, about 100 ms after a rolled-back write, and at most 10 s behind a
+ * write left open (then it reads what is visible). Events written through other executors appear as soon as some
+ * executor's pass has run. {@link #readAggregate} and {@link #lastEvent} read every committed row,
+ * below the horizon or not, and the version check of a write never looks at it.
  *
- * <p>The cost: each event is written twice (inserted, then positioned), but the second write is
- * batched, one statement and one commit per pass for everything committed meanwhile, off the
- * writers' path, on a connection of the sequencer's own (with the executor's own pool), so that a
- * pass never makes a writer wait for a connection. While commits stream in, a pass waits the
- * {@linkplain Builder#gatherDelay(Duration) gather delay} (20 ms) after the previous one unless a
- * reader of this executor is waiting: a pass has a fixed cost on the server (measured at about a
- * millisecond: the scan, the statement, its commit), so fewer, larger passes leave more of the
- * server to the writers. With 8 writers and one event per commit (MariaDB 10.11, two cores), 5 ms
- * passes cost the server about 300 &micro;s per commit against 180 for raw inserts into the same
- * table, which are not skip-free; 20&ndash;25 ms passes about 250 (see BENCHMARKS.md for the
- * ratios). Positioning costs the server more per event than inserting (every index holding the
- * position is updated), so a writer that commits faster than passes position, a bulk import, is
- * held back: after its commit, a write waits while more than 5,000 events of its executor wait for
- * positions. The lag behind a burst of writes stays a fraction of a second, and so does the wait of
- * a reader of the same executor.
+ * <p>The cost: one {@code SELECT} over the new rows' primary key and one single-row update per
+ * pass, for everything committed meanwhile, off the writers' path, on a connection of the
+ * sequencer's own (with the executor's own pool), so that a pass never makes a writer wait for a
+ * connection. While commits stream in, a pass waits the {@linkplain Builder#gatherDelay(Duration)
+ * gather delay} (20 ms) after the previous one unless a reader of this executor is waiting, so
+ * that each pass covers many commits. Rolled-back writes cost a placeholder row per burnt
+ * position, and hold the horizon back for about 100 ms.
  *
  * <h2>Schema and migrations</h2>
  *
@@ -191,9 +190,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Commit notifications</h2>
  *
  * <p>{@link #onCommit} listeners hear of this process only: the commits of writes through this
- * executor, at once, and the passes of its sequencer that positioned events. MySQL and MariaDB have
- * no portable way to notify another connection, so subscribers of other processes learn of new
- * events by polling, or when their own executor's sequencer happens to position them.
+ * executor, at once, and the passes of its sequencer that raised the horizon. MySQL and MariaDB
+ * have no portable way to notify another connection, so subscribers of other processes learn of
+ * new events by polling, or when their own executor's sequencer happens to raise the horizon over
+ * them.
  */
 public final class MysqlExecutor implements JdbcExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(MysqlExecutor.class);
@@ -441,9 +441,9 @@ public final class MysqlExecutor implements JdbcExecutor {
         }
 
         /**
-         * How often the sequencer looks for committed events without a position when nothing wakes
-         * it: the events of a process that died between its commit and its own sequencer's pass. A
-         * local commit wakes it at once. 500 ms unless set.
+         * How often the sequencer looks for committed events above the horizon when nothing wakes
+         * it: the events of other processes, and of a process that died between its commit and its
+         * own sequencer's pass. A local commit wakes it at once. 500 ms unless set.
          *
          * @param interval from 1 ms to 1 hour
          * @return this builder
@@ -464,9 +464,9 @@ public final class MysqlExecutor implements JdbcExecutor {
 
         /**
          * The shortest time between two passes of the sequencer while commits stream in and no
-         * reader of this executor is waiting: a pass then positions everything that committed
-         * meanwhile in one statement, which costs the server (and so the writers) less than many small
-         * passes. Events of this executor's commits become readable to other processes up to this
+         * reader of this executor is waiting: a pass then covers everything that committed meanwhile
+         * with one scan and one update, which costs the server (and so the writers) less than many
+         * small passes. Events of this executor's commits become readable to other processes up to this
          * much later while commits stream in; readers of this executor never wait for it (they ask
          * for a pass at once). 20 ms unless set; zero runs passes back to back.
          *
@@ -549,7 +549,9 @@ public final class MysqlExecutor implements JdbcExecutor {
                 boolean autoCommit = c.getAutoCommit();
                 c.setAutoCommit(true);
                 try {
+                    checkAutoIncrementStep(c);
                     applied = MysqlMigrations.migrate(c, Clock.systemUTC(), Duration.ofSeconds(60));
+                    keepAutoIncrementAboveHorizon(c, description);
                     storeId = readStoreId(c);
                 } finally {
                     c.setAutoCommit(autoCommit);
@@ -604,6 +606,55 @@ public final class MysqlExecutor implements JdbcExecutor {
         return new HikariDataSource(config);
     }
 
+    /**
+     * Refuses a server whose auto-increment values skip numbers on purpose (Galera and other
+     * multi-primary setups): the horizon would take every skipped value for a burnt one and seal
+     * it, a placeholder row per event.
+     */
+    private static void checkAutoIncrementStep(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT @@SESSION.auto_increment_increment");
+                ResultSet rs = select.executeQuery()) {
+            rs.next();
+            long step = rs.getLong(1);
+            if (step != 1) {
+                throw new StoreException(
+                        "auto_increment_increment is " + step + " on this connection; evento-mysql needs 1"
+                                + " (its positions are AUTO_INCREMENT values, and it takes a skipped one for a"
+                                + " rolled-back write). Multi-primary setups such as Galera are not supported",
+                        null,
+                        false);
+            }
+        }
+    }
+
+    /**
+     * Sets the table's {@code AUTO_INCREMENT} counter at the horizon if it fell below it, which
+     * only happens when rows were removed behind the library's back ({@code TRUNCATE}, a partial
+     * restore): new events would otherwise take positions below the horizon, visible the moment
+     * they commit, in commit order, which readers could skip.
+     */
+    static void keepAutoIncrementAboveHorizon(Connection c, String description) throws SQLException {
+        long next = Sequencer.readNext(c);
+        long last;
+        try (PreparedStatement select = c.prepareStatement("SELECT COALESCE(MAX(position), 0) FROM evento_event");
+                ResultSet rs = select.executeQuery()) {
+            rs.next();
+            last = rs.getLong(1);
+        }
+        if (next > last + 1) {
+            LOG.warn(
+                    "The last event of {} is at position {}, below the horizon {}: rows were removed."
+                            + " Moving evento_event's AUTO_INCREMENT to the horizon",
+                    description,
+                    last,
+                    next);
+            try (Statement alter = c.createStatement()) {
+                // Only raises the counter: InnoDB keeps it above the largest row anyway.
+                alter.execute("ALTER TABLE evento_event AUTO_INCREMENT = " + next);
+            }
+        }
+    }
+
     private static String readStoreId(Connection c) throws SQLException {
         try (PreparedStatement select =
                         c.prepareStatement("SELECT meta_value FROM evento_meta WHERE meta_key = 'store_id'");
@@ -622,6 +673,7 @@ public final class MysqlExecutor implements JdbcExecutor {
         String type = first.aggregatorType();
         String id = first.aggregatorId();
         int commitEnd = expected + events.size();
+        long[] last = new long[1];
         Optional<String> routingKey = withConnection("writing events to " + type + "/" + id, c -> {
             Optional<String> key = first.routingKey();
             if (expected > 0) {
@@ -629,20 +681,45 @@ public final class MysqlExecutor implements JdbcExecutor {
                 key = fact.isPresent() ? fact.get() : routingKeyAt(c, type, id, expected);
             }
             try {
-                insert(c, events, key, commitEnd);
+                last[0] = insert(c, events, key, commitEnd);
             } catch (SQLException e) {
                 if (MysqlErrors.isDuplicateKey(e)) {
-                    throw new ConcurrencyException(type, id, expected, e);
+                    throw duplicate(c, type, id, expected, e);
                 }
                 throw e;
             }
             return key;
         });
         known.record(type, id, commitEnd, routingKey);
-        // Count the write before waking anyone: a woken reader's read then waits for its position.
-        sequencer.committed(events.size());
+        // Report the write before waking anyone: a woken reader's read then waits for the horizon
+        // to pass it.
+        sequencer.committed(last[0]);
         signal.fire();
-        sequencer.holdBack();
+    }
+
+    /**
+     * What a duplicate key on insert means: a conflict if version {@code expected + 1} exists (the
+     * unique key; a duplicate is only reported once the other writer committed), else the primary
+     * key: the sequencer sealed the positions the insert took while it stalled, taking them for a
+     * rolled-back write's. Then nothing was written, and a retry takes new positions.
+     */
+    static RuntimeException duplicate(Connection c, String type, String id, int expected, SQLException e)
+            throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(EventSql.ROUTING_KEY_AT_VERSION)) {
+            select.setString(1, type);
+            select.setString(2, id);
+            select.setInt(3, expected + 1);
+            try (ResultSet rs = select.executeQuery()) {
+                if (rs.next()) {
+                    return new ConcurrencyException(type, id, expected, e);
+                }
+            }
+        }
+        return new StoreException(
+                "writing events to " + type + "/" + id + " failed (transient, a retry may succeed): the positions"
+                        + " its insert took were sealed while it stalled, as if it had rolled back",
+                e,
+                true);
     }
 
     /**
@@ -666,25 +743,30 @@ public final class MysqlExecutor implements JdbcExecutor {
         }
     }
 
-    /** Inserts the events: one auto-committed statement if they fit in one, else one transaction. */
-    private static void insert(Connection c, List<StoredEvent> events, Optional<String> routingKey, int commitEnd)
+    /**
+     * Inserts the events: one auto-committed statement if they fit in one, else one transaction.
+     *
+     * @return the position the last event took
+     */
+    private static long insert(Connection c, List<StoredEvent> events, Optional<String> routingKey, int commitEnd)
             throws SQLException {
         int rows = EventSql.rowsPerInsert(events, 0);
         if (rows == events.size()) {
-            insertRows(c, events, 0, rows, routingKey, commitEnd);
-            return;
+            return insertRows(c, events, 0, rows, routingKey, commitEnd);
         }
         c.setAutoCommit(false);
         boolean committed = false;
         try {
             int written = 0;
+            long last = 0;
             while (written < events.size()) {
                 rows = EventSql.rowsPerInsert(events, written);
-                insertRows(c, events, written, rows, routingKey, commitEnd);
+                last = insertRows(c, events, written, rows, routingKey, commitEnd);
                 written += rows;
             }
             c.commit();
             committed = true;
+            return last;
         } finally {
             if (!committed) {
                 rollbackQuietly(c);
@@ -693,14 +775,26 @@ public final class MysqlExecutor implements JdbcExecutor {
         }
     }
 
-    private static void insertRows(
+    /**
+     * Inserts {@code rows} events in one statement.
+     *
+     * @return the position the last of them took: a multi-row insert takes consecutive values, and
+     *     the driver reports the first (from the server's reply; no extra round trip)
+     */
+    private static long insertRows(
             Connection c, List<StoredEvent> events, int from, int rows, Optional<String> routingKey, int commitEnd)
             throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(EventSql.insert(rows))) {
+        try (PreparedStatement insert = c.prepareStatement(EventSql.insert(rows), Statement.RETURN_GENERATED_KEYS)) {
             for (int row = 0; row < rows; row++) {
                 EventSql.bindInsert(insert, row, events.get(from + row), routingKey, commitEnd);
             }
             insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                if (!keys.next()) {
+                    throw new SQLException("the insert reported no AUTO_INCREMENT value for evento_event.position");
+                }
+                return keys.getLong(1) + rows - 1;
+            }
         }
     }
 
@@ -714,7 +808,8 @@ public final class MysqlExecutor implements JdbcExecutor {
         if (!sequencer.awaitLocalWrites(Sequencer.READ_BARRIER_TIMEOUT)) {
             ensureOpen();
             LOG.warn(
-                    "Reading {} before this executor's latest writes have positions: the sequencer is behind",
+                    "Reading {} before the horizon passed this executor's latest writes: a transaction that"
+                            + " took an earlier position is still open, or the sequencer is failing",
                     description);
         }
         List<Edge<StoredEvent>> edges = withConnection("reading events", c -> {
@@ -1075,9 +1170,9 @@ public final class MysqlExecutor implements JdbcExecutor {
 
     /**
      * Calls {@code listener} after each commit of a write through this executor, on the writing
-     * thread, and after each pass of its sequencer that positioned events, on the sequencer's
+     * thread, and after each pass of its sequencer that raised the horizon, on the sequencer's
      * thread. Only this process is told: commits of other processes are noticed when this
-     * executor's sequencer happens to position them, and otherwise by polling.
+     * executor's sequencer happens to raise the horizon over them, and otherwise by polling.
      */
     @Override
     public Registration onCommit(Runnable listener) {

@@ -46,7 +46,8 @@ final class MysqlMigrations {
     static final List<String> FILES = List.of(
             "V1__create_event_store.sql",
             "V2__subscriber_pause_and_parked_events.sql",
-            "V3__position_zero_until_positioned.sql");
+            "V3__position_zero_until_positioned.sql",
+            "V4__position_is_the_insert_order.sql");
 
     /** The table recording the applied migrations. */
     static final String HISTORY_TABLE = "evento_schema_history";

@@ -5,15 +5,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -23,105 +22,119 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Assigns global positions to committed events, in passes; one per executor, on a virtual thread.
+ * Raises the horizon readers see up to, in passes; one per executor, on a virtual thread.
  *
- * <p>See {@link MysqlExecutor} for why the order it builds is skip-free. This class is the
- * mechanics:
+ * <p>See {@link MysqlExecutor} for why the order is skip-free. This class is the mechanics:
  *
  * <ul>
- *   <li>A pass knows the counter's value {@code n} from before its scan (its own last pass, or a
- *       read). It <em>scans</em> the committed rows without a position, in {@code seq} order, with
- *       one plain {@code SELECT}: a consistent, non-locking read that never waits for a writer.
- *   <li>It cuts them into chunks at commit boundaries (every row knows the version that ends its
- *       commit), so a chunk never holds part of a commit, and <em>assigns</em> each chunk with one
- *       {@code UPDATE} that also moves the counter row from {@code n} to {@code n + k} only if it
- *       is still {@code n} (compare-and-set) and gives the chunk's rows positions {@code n .. n + k
- *       - 1}. The statement commits on its own: all or nothing, and no lock outlives it. As the
- *       counter has not moved since before the scan, no pass committed in between, so every row
- *       the scan returned is still without a position.
- *   <li>A failed compare-and-set means another executor's pass got there first: reload the counter,
- *       scan again. Passes never wait on each other except for the counter row's lock, for the
- *       length of one statement.
+ *   <li>The horizon {@code h} is {@code evento_sequence.next_position - 1}: every position up to
+ *       {@code h} belongs to a committed event, or to a placeholder sealing a position whose
+ *       transaction rolled back, or was never taken. Readers see positions up to {@code h} only.
+ *   <li>A pass <em>scans</em> the committed rows above {@code h}, in position order, with one plain
+ *       {@code SELECT}: a consistent, non-locking read that never waits for a writer. It walks them
+ *       while positions follow each other without a gap, and remembers the last row at which no
+ *       commit is open (every row knows the version that ends its commit), so a horizon never falls
+ *       inside a commit.
+ *   <li>A gap is a position taken by a transaction still in flight, or burnt by one that rolled
+ *       back (a failed insert, a conflict). The pass stops at a gap until it has been open for
+ *       {@link #SEAL_AFTER}; then it tries to <em>seal</em> it: it inserts a placeholder row at that
+ *       position, waiting for no lock. If the insert succeeds, no event can ever take that position
+ *       (it is the primary key); if it finds a committed row, the event committed meanwhile; if it
+ *       finds a row locked by its writer, the transaction is still in flight, and the horizon waits
+ *       for it, as PostgreSQL's readers wait for an open transaction.
+ *   <li>It <em>publishes</em> the new horizon with one update, {@code GREATEST} of the stored value
+ *       and its own: any pass's horizon is true, so passes of several executors need no lock between
+ *       them and no lease, and the horizon only grows.
  * </ul>
  *
- * <p>The thread runs a pass when a local write commits ({@link #committed()}), when a reader waits
- * for local writes ({@link #awaitLocalWrites(Duration)}), and every poll interval, which picks up
- * the commits of processes that died before their own pass. Under load, passes follow each other
- * back to back and each positions what committed meanwhile; a few milliseconds apart when no
- * reader is waiting, so that each pass gathers more events.
+ * <p>The thread runs a pass when a local write commits ({@link #committed(long)}), when a reader
+ * waits for local writes ({@link #awaitLocalWrites(Duration)}), when a gap it waits for is old
+ * enough to seal, and every poll interval, which picks up the commits of other processes and of
+ * processes that died before their own pass. While commits stream in and no reader waits, passes
+ * are a gather delay apart, so that each covers many commits.
  *
- * <p>Readers of this process wait for the writes of this process: {@link #committed(int)} counts
- * their events, and a drain that started after the count was read covers them all. Events of other
- * executors become readable only once some pass positions them, so after every drain that
- * positioned rows the thread calls the executor back, which wakes its commit listeners.
- *
- * <p>Writers wait for the passes too, but only when they run ahead: positioning costs the server
- * more per row than inserting, so a writer that commits faster than passes position (a bulk
- * import) would build a backlog without end, and its readers would wait for it. After its commit, a
- * write waits while more than {@link #MAX_BACKLOG} events of this executor are committed and not yet
- * known to be positioned ({@link #holdBack()}). The bound is below {@link #SCAN_LIMIT}, so a held-back
- * backlog is positioned by one scan's passes and its readers wait a fraction of a second at most.
+ * <p>Readers of this process wait for the writes of this process: a writer reports the last
+ * position its commit took, and a read waits until the horizon reaches the largest reported so far.
  */
 final class Sequencer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final long NEVER = Long.MIN_VALUE;
 
-    /** The most rows one scan returns. */
+    /** The most rows one scan returns, unless one commit needs more. */
     static final int SCAN_LIMIT = 10_000;
 
-    /** Rows assigned by one statement, unless a commit needs more. */
-    static final int CHUNK_SIZE = 500;
-
     /**
-     * The most events of this executor committed and not known to be positioned before its writers
-     * wait for a pass; below {@link #SCAN_LIMIT}, so one scan covers the backlog a held-back writer
-     * waits for.
+     * How long a gap stays open before a pass tries to seal it. A position is taken by an insert a
+     * moment before its row is written; sealing it in that moment would fail the insert, so the
+     * pass leaves every gap alone this long first. Gaps of transactions in flight are left alone
+     * anyway: their rows are locked, and sealing finds them so.
      */
-    static final int MAX_BACKLOG = 5_000;
+    static final Duration SEAL_AFTER = Duration.ofMillis(100);
 
-    /** How long readers wait for local writes to be positioned before reading anyway. */
+    /** The shortest time before a pass looks again at a gap that stopped it. */
+    static final Duration LOOK_AGAIN = Duration.ofMillis(2);
+
+    /** How long readers wait for local writes to become visible before reading anyway. */
     static final Duration READ_BARRIER_TIMEOUT = Duration.ofSeconds(10);
 
-    /** The scan: the 0 entries of the position index (not positioned yet), which it keeps in {@code seq} order. */
-    static final String SCAN = "SELECT seq, aggregator_type, aggregator_id, version, commit_end"
-            + " FROM evento_event FORCE INDEX (" + EventSql.POSITION_INDEX + ")"
-            + " WHERE position = 0 ORDER BY seq LIMIT " + SCAN_LIMIT;
-
-    private static final String REST_OF_COMMIT = "SELECT seq, aggregator_type, aggregator_id, version, commit_end"
-            + " FROM evento_event WHERE aggregator_type = ? AND aggregator_id = ? AND version > ? AND version <= ?"
-            + " AND position = 0 ORDER BY version";
+    /** The scan: committed rows above the horizon, by primary key, in position order. */
+    static final String SCAN = "SELECT position, aggregator_type, aggregator_id, version, commit_end"
+            + " FROM evento_event FORCE INDEX (PRIMARY) WHERE position > ? ORDER BY position LIMIT ?";
 
     static final String NEXT_POSITION = "SELECT next_position FROM evento_sequence WHERE name = 'global'";
 
-    /** A row waiting for its position. */
-    record Row(long seq, String type, String id, int version, int commitEnd) {}
+    /** Publishes a horizon: the counter only grows, whichever pass publishes first. */
+    static final String PUBLISH =
+            "UPDATE evento_sequence SET next_position = GREATEST(next_position, ?) WHERE name = 'global'";
+
+    /**
+     * A placeholder at a burnt position: empty aggregate type (never a valid one, so no filter and
+     * no aggregate load ever matches it; the unfiltered reads exclude it), its position as the
+     * aggregate id (unique), version 0.
+     */
+    static final String SEAL = "INSERT INTO evento_event (position, id, aggregator_type, aggregator_id, version,"
+            + " commit_end, name, routing_key, data, metadata, timestamp) VALUES (?, '', '', ?, 0, 0, '', NULL, '', '', 0)";
+
+    /** A committed row above the horizon. */
+    record Row(long position, String type, String id, int version, int commitEnd) {}
 
     private record Aggregate(String type, String id) {}
 
-    /** What a pass achieved. */
+    /** What sealing a position found. */
+    enum Seal {
+        /** The placeholder is in: the position is burnt for good. */
+        SEALED,
+        /** A committed row holds the position: an event committed after the scan. */
+        COMMITTED,
+        /** A transaction in flight holds it. */
+        IN_FLIGHT
+    }
+
+    /** How a pass ended. */
     enum Outcome {
-        /** Everything committed when the pass began has a position. */
-        DRAINED,
-        /** Positions were assigned, but more rows wait. */
+        /** The horizon is past every row committed when the pass began. */
+        CAUGHT_UP,
+        /** The scan was full; more rows wait. */
         MORE,
-        /** Another executor's pass took the counter first; scan again. */
-        CONTENDED
+        /** A gap stops the horizon: a transaction in flight, or a gap too young to seal. */
+        BLOCKED,
+        /** An event committed into a gap after the scan; scan again. */
+        RESCAN
     }
 
     private final DataSource dataSource;
     private final long pollNanos;
     private final long gatherNanos;
     private final String name;
-    private final Runnable onPositioned;
+    private final Runnable onAdvanced;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final Condition progress = lock.newCondition();
     private final Thread thread;
 
-    // Guarded by lock. Counts of this executor's events: committed, and known to be positioned.
-    private long committed;
-    private long sequenced;
-    private int heldBack;
+    // Guarded by lock.
+    private long localLast = -1;
     private long failedDrains;
     private boolean requested;
     private boolean urgent;
@@ -129,25 +142,32 @@ final class Sequencer implements AutoCloseable {
     private boolean stopped;
 
     // Only touched by the sequencer thread.
-    private long next = -1;
     private long lastPassNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
     private int failures;
+    /** Gaps met, by first position, with the time they were first met (or last found in flight). */
+    private final NavigableMap<Long, Long> gaps = new TreeMap<>();
+    /** When to look at a gap that stopped the horizon again, or {@link #NEVER}. */
+    private long retryAtNanos = NEVER;
+
+    /** The horizon this sequencer knows: published by it or read from the counter; -1 until read. */
+    private volatile long horizon = -1;
 
     private volatile long passes;
-    private volatile long positioned;
+    private volatile long sealed;
+    private volatile long inFlight;
 
     /**
      * A sequencer that is not started yet.
      *
-     * @param onPositioned run on the sequencer's thread after a drain that positioned rows; must be
-     *     quick and must not throw
+     * @param onAdvanced run on the sequencer's thread after a drain that raised the horizon; must
+     *     be quick and must not throw
      */
-    Sequencer(DataSource dataSource, Duration pollInterval, Duration gather, String name, Runnable onPositioned) {
+    Sequencer(DataSource dataSource, Duration pollInterval, Duration gather, String name, Runnable onAdvanced) {
         this.dataSource = dataSource;
         this.pollNanos = pollInterval.toNanos();
         this.gatherNanos = gather.toNanos();
         this.name = name;
-        this.onPositioned = onPositioned;
+        this.onAdvanced = onAdvanced;
         this.thread = Thread.ofVirtual()
                 .name("evento-mysql-sequencer-" + THREADS.incrementAndGet())
                 .unstarted(this::run);
@@ -157,11 +177,11 @@ final class Sequencer implements AutoCloseable {
         thread.start();
     }
 
-    /** Called after a local write of {@code events} events committed: counts them and wakes the thread. */
-    void committed(int events) {
+    /** Called after a local write committed, with the last position it took: wakes the thread. */
+    void committed(long lastPosition) {
         lock.lock();
         try {
-            committed += events;
+            localLast = Math.max(localLast, lastPosition);
             requested = true;
             wake.signal();
         } finally {
@@ -170,60 +190,16 @@ final class Sequencer implements AutoCloseable {
     }
 
     /**
-     * Called by a writer after its commit (and after {@link #committed(int)}): waits while more than
-     * {@link #MAX_BACKLOG} of this executor's events wait for positions, so that a writer cannot run
-     * ahead of the passes without bound. Stops waiting, without an error, when a drain fails (the
-     * database is failing: the next write will say so) or the executor closes; the write has
-     * committed either way.
-     */
-    void holdBack() {
-        lock.lock();
-        try {
-            if (committed - sequenced <= MAX_BACKLOG) {
-                return;
-            }
-            // The passes are behind: no point gathering, run them back to back.
-            requested = true;
-            urgent = true;
-            wake.signal();
-            long failed = failedDrains;
-            heldBack++;
-            try {
-                while (committed - sequenced > MAX_BACKLOG && !stopped && !closing && failedDrains == failed) {
-                    progress.await();
-                }
-            } finally {
-                heldBack--;
-            }
-        } catch (InterruptedException e) {
-            // The write committed; returning normally says so truthfully. Keep the interrupt.
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Writers waiting in {@link #holdBack()} now, for tests and diagnostics. */
-    int heldBack() {
-        lock.lock();
-        try {
-            return heldBack;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Waits until every write of this executor that committed before the call has a position, or
-     * the executor closes, or {@code timeout} passes.
+     * Waits until every write of this executor that committed before the call is below the
+     * horizon, or the executor closes, or {@code timeout} passes.
      *
-     * @return whether the local writes are positioned
+     * @return whether the local writes are visible
      */
     boolean awaitLocalWrites(Duration timeout) {
         lock.lock();
         try {
-            long target = committed;
-            if (sequenced >= target) {
+            long target = localLast;
+            if (horizon >= target) {
                 return true;
             }
             requested = true;
@@ -232,10 +208,10 @@ final class Sequencer implements AutoCloseable {
             long failed = failedDrains;
             long nanos = timeout.toNanos();
             // A failed drain means the database is failing: the read would fail too, so let it.
-            while (sequenced < target && !stopped && failedDrains == failed && nanos > 0) {
+            while (horizon < target && !stopped && failedDrains == failed && nanos > 0) {
                 nanos = progress.awaitNanos(nanos);
             }
-            return sequenced >= target;
+            return horizon >= target;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for the sequencer", e, true);
@@ -244,19 +220,29 @@ final class Sequencer implements AutoCloseable {
         }
     }
 
-    /** Passes run so far that assigned positions, for tests and diagnostics. */
+    /** The horizon this sequencer knows, -1 before its first pass; for tests and diagnostics. */
+    long horizon() {
+        return horizon;
+    }
+
+    /** Passes run so far that raised the horizon, for tests and diagnostics. */
     long passes() {
         return passes;
     }
 
-    /** Rows positioned by this sequencer so far. */
-    long positioned() {
-        return positioned;
+    /** Positions sealed with a placeholder by this sequencer so far, for tests and diagnostics. */
+    long sealed() {
+        return sealed;
+    }
+
+    /** Attempts to seal that found the position's transaction in flight, for tests and diagnostics. */
+    long inFlight() {
+        return inFlight;
     }
 
     /**
-     * Stops the thread after one last drain of the local writes (best effort: if the database
-     * fails, another executor's poll positions them).
+     * Stops the thread after one last drain (best effort: if the database fails, another
+     * executor's poll raises the horizon over the local writes).
      */
     @Override
     public void close() {
@@ -282,51 +268,49 @@ final class Sequencer implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                long target;
                 boolean last;
                 lock.lock();
                 try {
-                    long nanos = requested ? 0 : pollNanos;
+                    long nanos = requested
+                            ? 0
+                            : retryAtNanos == NEVER ? pollNanos : Math.min(pollNanos, retryAtNanos - System.nanoTime());
                     while (!requested && !closing && nanos > 0) {
                         nanos = wake.awaitNanos(nanos);
                     }
-                    if (!urgent && !closing && failures == 0 && heldBack == 0) {
+                    if (!urgent && !closing && failures == 0) {
                         // Gather: let a busy stream of commits accumulate for a few milliseconds, so
-                        // that one pass (one commit of the database) positions many events.
+                        // that one pass (one commit of the database) covers many events.
                         long wait = lastPassNanos + gatherNanos - System.nanoTime();
-                        while (wait > 0 && !urgent && !closing && heldBack == 0) {
+                        while (wait > 0 && !urgent && !closing) {
                             wait = wake.awaitNanos(wait);
                         }
                     }
                     requested = false;
                     urgent = false;
                     last = closing;
-                    target = committed;
                 } finally {
                     lock.unlock();
                 }
                 lastPassNanos = System.nanoTime();
-                long positionedBefore = positioned;
-                Drain drain = drainOnce();
+                long before = horizon;
+                boolean failed = !drainOnce();
                 lock.lock();
                 try {
-                    if (drain == Drain.DONE) {
-                        sequenced = Math.max(sequenced, target);
-                    } else if (drain == Drain.FAILED) {
+                    if (failed) {
                         failedDrains++;
                     }
                     progress.signalAll();
                 } finally {
                     lock.unlock();
                 }
-                if (positioned != positionedBefore) {
+                if (horizon != before) {
                     // Outside the lock, so that listeners never hold up readers waiting for progress.
-                    onPositioned.run();
+                    onAdvanced.run();
                 }
                 if (last) {
                     return;
                 }
-                if (drain != Drain.DONE) {
+                if (failed) {
                     backOff();
                 }
             }
@@ -343,28 +327,24 @@ final class Sequencer implements AutoCloseable {
         }
     }
 
-    /** How a drain ended. */
-    private enum Drain {
-        /** Everything committed before it began is positioned. */
-        DONE,
-        /** Other executors' passes kept winning the counter; they are positioning the rows. */
-        CONTENDED,
-        /** The database failed. */
-        FAILED
-    }
-
-    /** Runs passes until everything committed is positioned. */
-    private Drain drainOnce() {
+    /**
+     * Runs passes until the horizon is past everything committed, or a gap stops it (the thread
+     * comes back when the gap is old enough to seal, or when woken).
+     *
+     * @return {@code false} if the database failed
+     */
+    private boolean drainOnce() {
         try (Connection c = dataSource.getConnection()) {
             // The executor's own pool is at READ COMMITTED already; a data source may not be. The
-            // pass's range update on the primary key would take gap locks at REPEATABLE READ.
+            // scan's range on the primary key would take gap locks at REPEATABLE READ if it locked,
+            // and sealing must not wait for any lock.
             int isolation = c.getTransactionIsolation();
             boolean autoCommit = c.getAutoCommit();
             if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
                 c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
             if (!autoCommit) {
-                // Each pass is one auto-committed statement; left uncommitted it would be lost.
+                // Each statement commits on its own; left uncommitted, a seal or a horizon is lost.
                 c.setAutoCommit(true);
             }
             try {
@@ -379,40 +359,28 @@ final class Sequencer implements AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             failures++;
-            next = -1;
             if (failures == 1) {
                 LOG.warn("Sequencer of {} failed, retrying: {}", name, e.toString());
             } else {
                 LOG.debug("Sequencer of {} failed again ({} times)", name, failures, e);
             }
-            return Drain.FAILED;
+            return false;
         }
     }
 
-    private Drain drain(Connection c) throws SQLException {
-        for (int attempt = 0; ; attempt++) {
+    private boolean drain(Connection c) throws SQLException {
+        // Another executor's pass may have raised the horizon: start from the larger.
+        horizon = Math.max(horizon, readNext(c) - 1);
+        retryAtNanos = NEVER;
+        while (true) {
             Outcome outcome = pass(c);
-            if (outcome == Outcome.DRAINED) {
+            if (outcome == Outcome.CAUGHT_UP || outcome == Outcome.BLOCKED) {
                 if (failures > 0) {
                     LOG.info("Sequencer of {} works again", name);
                 }
                 failures = 0;
-                return Drain.DONE;
+                return true;
             }
-            if (outcome == Outcome.CONTENDED && attempt > 100) {
-                // Others keep winning the counter: they are making progress, so let them.
-                requestAgain();
-                return Drain.CONTENDED;
-            }
-        }
-    }
-
-    private void requestAgain() {
-        lock.lock();
-        try {
-            requested = true;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -430,75 +398,182 @@ final class Sequencer implements AutoCloseable {
     }
 
     /**
-     * One pass: scans, then assigns positions chunk by chunk.
+     * One pass: scans above the horizon, walks the rows, seals the gaps that are old enough, and
+     * publishes how far it got.
      *
-     * @param c a connection in auto-commit mode
+     * @param c a connection in auto-commit mode at {@code READ COMMITTED}
      */
     Outcome pass(Connection c) throws SQLException {
-        if (next < 0) {
-            // Read before the scan: if the compare-and-set below succeeds, no pass committed since,
-            // so every row the scan returns is still without a position.
-            next = readNext(c);
+        long from = horizon;
+        int limit = SCAN_LIMIT;
+        List<Row> rows = scan(c, from, limit);
+        Walk walk = walk(from, rows, rows.size() >= limit);
+        // A commit larger than the scan leaves no point where none is open: read further.
+        while (walk.end() == from && walk.stop() == Stop.END && rows.size() >= limit) {
+            limit *= 2;
+            rows = scan(c, from, limit);
+            walk = walk(from, rows, rows.size() >= limit);
         }
-        List<Row> rows = scan(c);
-        if (rows.isEmpty()) {
-            return Outcome.DRAINED;
-        }
-        boolean truncated = rows.size() >= SCAN_LIMIT;
-        List<List<Row>> chunks = chunks(rows, truncated);
-        if (chunks.isEmpty()) {
-            chunks = List.of(completeOpenCommits(c, rows));
-        }
-        for (List<Row> chunk : chunks) {
-            int updated = assign(c, chunk, next);
-            if (updated == 0) {
-                next = -1;
-                return Outcome.CONTENDED;
+        // Up to the walk's end, positions follow each other and no commit is open: publishable,
+        // whatever happens at the gap after it.
+        long end = walk.end();
+        if (end > from) {
+            try (PreparedStatement publish = c.prepareStatement(PUBLISH)) {
+                publish.setLong(1, end + 1);
+                publish.executeUpdate();
             }
-            if (updated != chunk.size() + 1) {
-                // Cannot happen while the counter row fences every pass; positions stay unique.
-                LOG.warn(
-                        "Sequencer of {} positioned {} of {} rows; some had a position already",
-                        name,
-                        updated - 1,
-                        chunk.size());
-            }
-            next += chunk.size();
+            horizon = end;
             passes++;
-            positioned += chunk.size();
+            gaps.headMap(end, true).clear();
+            // Readers waiting for local writes need not wait for the rest of a long drain.
+            lock.lock();
+            try {
+                progress.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
-        return truncated ? Outcome.MORE : Outcome.DRAINED;
+        long now = System.nanoTime();
+        rememberGaps(rows, now);
+        return switch (walk.stop()) {
+            case END -> rows.size() >= limit ? Outcome.MORE : Outcome.CAUGHT_UP;
+            case GAP -> sealGap(c, walk.gapStart(), walk.gapEnd(), now);
+        };
     }
 
-    private static List<Row> scan(Connection c) throws SQLException {
-        List<Row> rows = new ArrayList<>();
-        try (PreparedStatement scan = c.prepareStatement(SCAN);
-                ResultSet rs = scan.executeQuery()) {
-            while (rs.next()) {
-                rows.add(row(rs));
+    /**
+     * Handles the gap a walk stopped at: leaves it while it is young, else seals its positions in
+     * order. Returns {@link Outcome#RESCAN} once the gap has moved (positions sealed, or filled by a
+     * commit), so that the next pass walks on, and {@link Outcome#BLOCKED} otherwise.
+     */
+    private Outcome sealGap(Connection c, long gapStart, long gapEnd, long now) throws SQLException {
+        long due = gaps.get(gapStart) + SEAL_AFTER.toNanos();
+        if (due - now > 0) {
+            // Young: most gaps are writes about to commit. Look again soon (a local commit wakes
+            // the thread anyway), and seal once it is old enough.
+            retryAt(Math.min(due, now + Math.max(gatherNanos, LOOK_AGAIN.toNanos())));
+            return Outcome.BLOCKED;
+        }
+        long timeout;
+        try (PreparedStatement select = c.prepareStatement("SELECT @@SESSION.innodb_lock_wait_timeout");
+                ResultSet rs = select.executeQuery()) {
+            rs.next();
+            timeout = rs.getLong(1);
+        }
+        // Sealing waits for no lock: a row locked by its writer means a transaction in flight.
+        // (MariaDB takes 0; MySQL's smallest is one second.)
+        setLockWaitTimeout(c, 0);
+        try {
+            for (long position = gapStart; position <= gapEnd; position++) {
+                Seal seal = seal(c, position);
+                if (seal == Seal.IN_FLIGHT) {
+                    inFlight++;
+                    // Its transaction holds it and will end on its own; ask it again later.
+                    gaps.put(position, now);
+                    retryAt(now + SEAL_AFTER.toNanos());
+                    return position == gapStart ? Outcome.BLOCKED : Outcome.RESCAN;
+                }
+                if (seal == Seal.SEALED) {
+                    sealed++;
+                }
+            }
+            return Outcome.RESCAN;
+        } finally {
+            setLockWaitTimeout(c, timeout);
+        }
+    }
+
+    private static void setLockWaitTimeout(Connection c, long seconds) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET SESSION innodb_lock_wait_timeout = " + seconds);
+        }
+    }
+
+    private void retryAt(long nanos) {
+        if (retryAtNanos == NEVER || nanos - retryAtNanos < 0) {
+            retryAtNanos = nanos;
+        }
+    }
+
+    /** Seals one position with a placeholder, if it is free; the caller sets the lock wait timeout. */
+    static Seal seal(Connection c, long position) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(SEAL)) {
+            insert.setLong(1, position);
+            insert.setString(2, Long.toString(position));
+            insert.executeUpdate();
+            LOG.debug("Sealed position {}: the transaction that took it rolled back", position);
+            return Seal.SEALED;
+        } catch (SQLException e) {
+            if (MysqlErrors.isDuplicateKey(e)) {
+                return Seal.COMMITTED;
+            }
+            if (MysqlErrors.isLockWaitTimeout(e)) {
+                return Seal.IN_FLIGHT;
+            }
+            throw e;
+        }
+    }
+
+    /** Notes the time each gap among the rows was first met, so that gaps age together. */
+    private void rememberGaps(List<Row> rows, long now) {
+        long expected = horizon + 1;
+        for (Row r : rows) {
+            if (r.position() > expected) {
+                gaps.putIfAbsent(expected, now);
+            }
+            expected = Math.max(expected, r.position() + 1);
+        }
+    }
+
+    private static List<Row> scan(Connection c, long from, int limit) throws SQLException {
+        List<Row> rows = new ArrayList<>(Math.min(limit, 1024));
+        try (PreparedStatement scan = c.prepareStatement(SCAN)) {
+            scan.setLong(1, from);
+            scan.setInt(2, limit);
+            try (ResultSet rs = scan.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(
+                            rs.getLong(1), EventSql.text(rs, 2), EventSql.text(rs, 3), rs.getInt(4), rs.getInt(5)));
+                }
             }
         }
         return rows;
     }
 
-    private static Row row(ResultSet rs) throws SQLException {
-        return new Row(rs.getLong(1), EventSql.text(rs, 2), EventSql.text(rs, 3), rs.getInt(4), rs.getInt(5));
+    /** Why a walk stopped. */
+    enum Stop {
+        /** At the end of the rows. */
+        END,
+        /** At a gap. */
+        GAP
     }
 
     /**
-     * Cuts rows (in {@code seq} order) into chunks of about {@link #CHUNK_SIZE} rows, only where no
-     * commit is open. Rows of one aggregate come in version order, so a commit of an aggregate is
-     * open from its first row until the row whose version ends it. If the scan was truncated, the
-     * rows after the last safe cut are left for the next pass (empty result if there is no safe cut);
-     * otherwise the scan saw whole commits only and its end is safe.
+     * Where a walk over the rows above the horizon got.
+     *
+     * @param end the last position at which no commit is open, the horizon if none
+     * @param stop why it stopped
+     * @param gapStart the first position of the gap it stopped at, with {@link Stop#GAP}
+     * @param gapEnd the last position of that gap
      */
-    static List<List<Row>> chunks(List<Row> rows, boolean truncated) {
+    record Walk(long end, Stop stop, long gapStart, long gapEnd) {}
+
+    /**
+     * Walks rows (in position order, all above {@code from}) while positions follow each other
+     * without a gap, and returns the last position at which no commit is open. A commit of an
+     * aggregate is open from its first row until the row whose version ends it: its rows come in
+     * version order, as they were inserted in that order. If the rows are not truncated and no gap
+     * stopped the walk, it saw every committed row, and a consistent read sees whole commits, so
+     * none may be open at the end.
+     */
+    static Walk walk(long from, List<Row> rows, boolean truncated) {
         Map<Aggregate, Integer> open = new HashMap<>();
-        List<List<Row>> chunks = new ArrayList<>();
-        int start = 0;
-        int lastSafe = -1;
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
+        long expected = from + 1;
+        long end = from;
+        for (Row r : rows) {
+            if (r.position() != expected) {
+                return new Walk(end, Stop.GAP, expected, r.position() - 1);
+            }
             Aggregate a = new Aggregate(r.type(), r.id());
             if (r.version() < r.commitEnd()) {
                 open.put(a, r.commitEnd());
@@ -506,57 +581,14 @@ final class Sequencer implements AutoCloseable {
                 open.remove(a);
             }
             if (open.isEmpty()) {
-                lastSafe = i;
-                if (i + 1 - start >= CHUNK_SIZE) {
-                    chunks.add(List.copyOf(rows.subList(start, i + 1)));
-                    start = i + 1;
-                }
+                end = r.position();
             }
+            expected++;
         }
         if (!truncated && !open.isEmpty()) {
-            // A consistent read sees whole commits: a scan that was not truncated ends with none open.
             throw new IllegalStateException("the scan ended inside a commit of " + open.keySet());
         }
-        if (lastSafe >= start) {
-            chunks.add(List.copyOf(rows.subList(start, lastSafe + 1)));
-        }
-        return chunks;
-    }
-
-    /**
-     * The rare case of a truncated scan without a single point where no commit is open: the scanned
-     * rows plus the rest of every commit they leave open, read by aggregate and version, in {@code
-     * seq} order.
-     */
-    private static List<Row> completeOpenCommits(Connection c, List<Row> rows) throws SQLException {
-        Map<Aggregate, Row> lastOfAggregate = new LinkedHashMap<>();
-        for (Row r : rows) {
-            lastOfAggregate.put(new Aggregate(r.type(), r.id()), r);
-        }
-        List<Row> all = new ArrayList<>(rows);
-        Set<Long> seen = new HashSet<>();
-        rows.forEach(r -> seen.add(r.seq()));
-        try (PreparedStatement rest = c.prepareStatement(REST_OF_COMMIT)) {
-            for (Row last : lastOfAggregate.values()) {
-                if (last.version() >= last.commitEnd()) {
-                    continue;
-                }
-                rest.setString(1, last.type());
-                rest.setString(2, last.id());
-                rest.setInt(3, last.version());
-                rest.setInt(4, last.commitEnd());
-                try (ResultSet rs = rest.executeQuery()) {
-                    while (rs.next()) {
-                        Row r = row(rs);
-                        if (seen.add(r.seq())) {
-                            all.add(r);
-                        }
-                    }
-                }
-            }
-        }
-        all.sort(Comparator.comparingLong(Row::seq));
-        return all;
+        return new Walk(end, Stop.END, 0, 0);
     }
 
     static long readNext(Connection c) throws SQLException {
@@ -568,73 +600,5 @@ final class Sequencer implements AutoCloseable {
             }
             return rs.getLong(1);
         }
-    }
-
-    /**
-     * Gives the rows positions {@code from, from + 1, ..} in {@code seq} order, and moves the counter
-     * from {@code from} past them, in one statement, only if the counter is still at {@code from}.
-     *
-     * <p>The rows are named as runs of consecutive {@code seq}s (usually few: a multi-row insert is
-     * one run, and committed rows are only split where a write is still in flight or failed). A run
-     * is exact, as no other row can have a {@code seq} inside it, and the position of a row of a run
-     * is its {@code seq} plus the run's offset, so the statement costs the same for one row or ten
-     * thousand.
-     *
-     * @return the rows matched: the rows' count plus one for the counter, or 0 if the counter moved
-     */
-    static int assign(Connection c, List<Row> chunk, long from) throws SQLException {
-        List<long[]> runs = runs(chunk);
-        try (PreparedStatement update = c.prepareStatement(assignSql(runs.size()))) {
-            int p = 1;
-            for (long[] run : runs) {
-                update.setLong(p++, run[0]);
-                update.setLong(p++, run[1]);
-            }
-            update.setLong(p++, from + chunk.size());
-            long position = from;
-            for (long[] run : runs) {
-                update.setLong(p++, run[1]);
-                update.setLong(p++, position - run[0]);
-                position += run[1] - run[0] + 1;
-            }
-            update.setLong(p, from);
-            return update.executeUpdate();
-        }
-    }
-
-    /** The rows' {@code seq}s (ascending) as runs {@code [first, last]} of consecutive values. */
-    static List<long[]> runs(List<Row> chunk) {
-        List<long[]> runs = new ArrayList<>();
-        long first = chunk.getFirst().seq();
-        long last = first;
-        for (int i = 1; i < chunk.size(); i++) {
-            long seq = chunk.get(i).seq();
-            if (seq != last + 1) {
-                runs.add(new long[] {first, last});
-                first = seq;
-            }
-            last = seq;
-        }
-        runs.add(new long[] {first, last});
-        return runs;
-    }
-
-    /** The statement of {@link #assign}, for {@code runs} runs. */
-    static String assignSql(int runs) {
-        // FORCE INDEX: with statistics older than a backlog (a bulk import into a young table), the
-        // optimizer takes the position index for "position = 0" and reads every unpositioned
-        // entry for each chunk: four times the cost per row of the primary key's range, measured
-        // with 100k rows waiting.
-        StringBuilder sql = new StringBuilder(200 + runs * 60)
-                .append("UPDATE evento_sequence s JOIN evento_event e FORCE INDEX (PRIMARY) ON (");
-        for (int i = 0; i < runs; i++) {
-            sql.append(i == 0 ? "" : " OR ").append("e.seq BETWEEN ? AND ?");
-        }
-        sql.append(") SET s.next_position = ?, e.position = CASE");
-        for (int i = 0; i < runs; i++) {
-            sql.append(" WHEN e.seq <= ? THEN e.seq + ?");
-        }
-        return sql.append(" END WHERE s.name = 'global' AND s.next_position = ? AND e.position = 0")
-                .toString();
     }
 }

@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * A write held open on purpose: a plain JDBC transaction on its own connection that inserts rows
- * exactly as {@link MysqlExecutor#write} does (position {@code 0}, the commit's last version),
- * and commits or rolls back only when told to. Its {@code seq}s are older than those of every
- * commit made meanwhile, the case a reader trusting insert order would get wrong.
+ * exactly as {@link MysqlExecutor#write} does (positions from {@code AUTO_INCREMENT}, the commit's
+ * last version), and commits or rolls back only when told to. Its positions are below those of
+ * every commit made meanwhile, the case a reader trusting insert order would get wrong.
  */
 final class HeldInsert implements ExecutorTck.HeldWrite, AutoCloseable {
     private final Connection connection;

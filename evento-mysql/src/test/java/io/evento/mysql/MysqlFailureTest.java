@@ -150,6 +150,38 @@ class MysqlFailureTest {
         }
     }
 
+    @Test
+    void a_duplicate_key_is_a_conflict_only_when_the_next_version_exists_else_a_transient_failure() throws Exception {
+        String url = TestDatabases.create();
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            executor.write(TestDatabases.events("t", "1", 1, 1));
+        }
+        try (Connection c = TestDatabases.connect(url)) {
+            // A real duplicate of the primary key: what an insert gets whose position was sealed.
+            SQLException primary = null;
+            try (var insert = c.createStatement()) {
+                insert.executeUpdate("INSERT INTO evento_event (position, id, aggregator_type, aggregator_id,"
+                        + " version, commit_end, name, data, metadata, timestamp)"
+                        + " SELECT position, 'x', 't', 'other', 1, 1, 'E', '', '', 0 FROM evento_event");
+            } catch (SQLException e) {
+                primary = e;
+            }
+            assertThat((Throwable) primary).isNotNull();
+
+            assertThat((Throwable) MysqlExecutor.duplicate(c, "t", "1", 0, primary))
+                    .isInstanceOfSatisfying(
+                            ConcurrencyException.class,
+                            e -> assertThat(e.expectedVersion()).isZero());
+            assertThat((Throwable) MysqlExecutor.duplicate(c, "t", "2", 0, primary))
+                    .isInstanceOfSatisfying(
+                            StoreException.class,
+                            e -> assertThat(e.isTransient()).isTrue())
+                    .isNotInstanceOf(ConcurrencyException.class)
+                    .hasMessageContaining("sealed")
+                    .hasCause(primary);
+        }
+    }
+
     private static int closedPort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -13,7 +13,6 @@ import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,18 +30,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The proof, by experiment, that the global order is skip-free: writers commit concurrently through
- * two executors on one database (two sequencers racing for the counter), while transactions that
- * took their {@code seq}s early are held open on purpose and committed late or rolled back, and a
- * reader tails the log with the public read API from its last cursor.
+ * two executors on one database (two sequencers raising one horizon), while transactions that took
+ * their positions early are held open on purpose and committed late or rolled back, and a reader
+ * tails the log with the public read API from its last cursor.
  */
 class MysqlGlobalOrderTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -125,16 +122,17 @@ class MysqlGlobalOrderTest {
                     .isEqualTo(ids(all(b)));
             // 6 writers of single events and 2 of three-event commits; 8 held writes of 1 and 8 of 3 events committed.
             assertThat(committed).hasSize(6 * commitsEach + 2 * commitsEach * 3 + 8 + 8 * 3);
-            assertThat(seqOrderDisagreesWithTheGlobalOrder(url))
-                    .as("rows that a reader tailing by insert order would have skipped")
-                    .isPositive();
+            assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE aggregator_type = ''"))
+                    .as("every position of a rolled-back write sealed with one placeholder")
+                    .isEqualTo(rolledBack.size());
         }
     }
 
     @Test
-    void readers_never_see_part_of_a_commit_even_when_commits_are_larger_than_a_sequencer_chunk() throws Exception {
+    void readers_never_see_part_of_a_commit_even_when_it_takes_several_insert_statements() throws Exception {
         String url = TestDatabases.create();
-        Map<String, Integer> commitSizes = Map.of("small", 1, "mid", 7, "huge", Sequencer.CHUNK_SIZE + 101);
+        // "huge" commits take two statements, between which other writers take positions.
+        Map<String, Integer> commitSizes = Map.of("small", 1, "mid", 7, "huge", EventSql.MAX_ROWS_PER_INSERT + 101);
         int rounds = 6;
         try (MysqlExecutor a = open(url, Duration.ofMillis(500));
                 MysqlExecutor b = open(url, Duration.ofMillis(500));
@@ -248,7 +246,7 @@ class MysqlGlobalOrderTest {
     }
 
     @Test
-    void events_of_a_process_that_died_between_its_commit_and_its_pass_are_positioned_by_another_executors_poll()
+    void events_of_a_process_that_died_between_its_commit_and_its_pass_are_made_visible_by_another_executors_poll()
             throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = open(url, Duration.ofMillis(20))) {
@@ -272,137 +270,97 @@ class MysqlGlobalOrderTest {
                 .pollInterval(Duration.ofMillis(20))
                 .open()) {
             List<StoredEvent> orphans = events(TYPE, "orphan", 1, 2);
-            // The pool's only connection stays busy until the orphans have positions, which only
-            // this executor's polling passes can give them.
-            Object position = executor.inTransaction(c -> {
+            // The pool's only connection stays busy until the horizon is past the orphans, which
+            // only this executor's polling passes can raise.
+            long horizon = executor.inTransaction(c -> {
                 new HeldInsert(url, orphans).commit();
                 long deadline = System.nanoTime() + PATIENCE.toNanos();
                 while (System.nanoTime() < deadline) {
-                    // Both orphans positioned: none is left at 0 (not positioned yet).
-                    Object last = TestDatabases.column(
-                                    url,
-                                    "SELECT MAX(position) FROM evento_event WHERE aggregator_id = 'orphan'"
-                                            + " HAVING MIN(position) > 0")
-                            .stream()
-                            .findFirst()
-                            .orElse(null);
-                    if (last != null) {
-                        return last;
+                    long next = TestDatabases.count(url, Sequencer.NEXT_POSITION);
+                    if (next > 2) {
+                        return next - 1;
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
                 }
-                return null;
+                return -1L;
             });
 
-            assertThat(position).isEqualTo(2L);
+            assertThat(horizon).isEqualTo(2L);
         }
     }
 
     @Test
-    void a_pass_that_dies_before_it_commits_assigns_nothing_and_a_later_pass_positions_everything() throws Exception {
+    void a_rolled_back_write_burns_its_positions_which_a_pass_seals_so_that_the_horizon_moves_on() throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = open(url, Duration.ofHours(1))) {
             executor.write(events(TYPE, "before", 1, 2));
-            assertThat(all(executor)).hasSize(2);
-            List<StoredEvent> unpositioned = events(TYPE, "waiting", 1, 3);
-            new HeldInsert(url, unpositioned).commit();
-            long next;
-            try (Connection dying = TestDatabases.connect(url)) {
-                next = Sequencer.readNext(dying);
-                dying.setAutoCommit(false);
-                List<Sequencer.Row> rows = new ArrayList<>();
-                for (Object seq :
-                        TestDatabases.column(url, "SELECT seq FROM evento_event WHERE position = 0 ORDER BY seq")) {
-                    rows.add(new Sequencer.Row(((Number) seq).longValue(), TYPE, "waiting", 1, 1));
-                }
-                assertThat(Sequencer.assign(dying, rows, next)).isEqualTo(4);
-                // The connection goes away before the pass commits: the server rolls it back.
-                dying.abort(Runnable::run);
-            }
-
-            assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position = 0"))
-                    .isEqualTo(3);
-            assertThat(TestDatabases.count(url, Sequencer.NEXT_POSITION)).isEqualTo(next);
-
+            HeldInsert doomed = new HeldInsert(url, events(TYPE, "doomed", 1, 3));
             List<StoredEvent> after = events(TYPE, "after", 1, 1);
             executor.write(after);
-            List<StoredEvent> log = all(executor);
-            assertThat(log)
+            doomed.rollback();
+
+            // The read waits for this executor's write at position 6, past the burnt 3-5.
+            assertThat(all(executor))
                     .extracting(StoredEvent::aggregatorId)
-                    .containsExactly("before", "before", "waiting", "waiting", "waiting", "after");
-            assertThat(TestDatabases.column(url, "SELECT position FROM evento_event ORDER BY position"))
-                    .containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+                    .containsExactly("before", "before", "after");
+            assertThat(executor.sequencer().sealed()).isEqualTo(3);
+            assertThat(TestDatabases.column(
+                            url, "SELECT position FROM evento_event WHERE aggregator_type = '' ORDER BY position"))
+                    .containsExactly(3L, 4L, 5L);
+            assertThat(TestDatabases.count(url, Sequencer.NEXT_POSITION)).isEqualTo(7);
+            // A sealed position is taken for good: nothing can be inserted there any more.
+            try (Connection c = TestDatabases.connect(url)) {
+                assertThat(Sequencer.seal(c, 4)).isEqualTo(Sequencer.Seal.COMMITTED);
+            }
         }
     }
 
     @Test
-    void loads_see_committed_events_before_they_have_positions_and_appending_to_them_needs_none() throws Exception {
+    void a_transaction_left_open_holds_the_horizon_back_and_is_never_sealed_and_nothing_after_it_is_lost()
+            throws Exception {
+        String url = TestDatabases.create();
+        try (MysqlExecutor writer = open(url, Duration.ofHours(1));
+                MysqlExecutor reader = open(url, Duration.ofMillis(20))) {
+            writer.write(events(TYPE, "before", 1, 1));
+            List<StoredEvent> late = events(TYPE, "late", 1, 2);
+            HeldInsert open = new HeldInsert(url, late);
+            List<StoredEvent> after = events(TYPE, "after", 1, 1);
+            writer.write(after);
+
+            // The reader's passes find the open transaction's positions locked, and leave them be.
+            awaitCondition(() -> reader.sequencer().inFlight() >= 2);
+            assertThat(all(reader)).extracting(StoredEvent::aggregatorId).containsExactly("before");
+            assertThat(reader.sequencer().sealed()).isZero();
+
+            open.commit();
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(all(reader))
+                            .extracting(StoredEvent::aggregatorId)
+                            .containsExactly("before", "late", "late", "after"));
+            assertThat(all(writer)).isEqualTo(all(reader));
+            assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE aggregator_type = ''"))
+                    .isZero();
+        }
+    }
+
+    @Test
+    void loads_see_committed_events_above_the_horizon_and_appending_to_them_needs_no_pass() throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = open(url, Duration.ofHours(1))) {
             List<StoredEvent> committedElsewhere = events(TYPE, "fresh", 1, 2, Optional.of("eu"));
             new HeldInsert(url, committedElsewhere).commit();
 
             assertThat(all(executor))
-                    .as("not positioned yet, so held back from reads")
+                    .as("no pass has run, so above the horizon and held back from reads")
                     .isEmpty();
             assertThat(executor.readAggregate(TYPE, "fresh", 0, 10)).isEqualTo(committedElsewhere);
             assertThat(executor.lastEvent(TYPE, "fresh")).contains(committedElsewhere.get(1));
 
-            // The version check reads versions, not positions; the routing key is the aggregate's.
+            // The version check reads versions, not the horizon; the routing key is the aggregate's.
             executor.write(events(TYPE, "fresh", 3, 3));
             assertThat(all(executor))
                     .extracting(StoredEvent::version, e -> e.routingKey().orElseThrow())
                     .containsExactly(tuple(1, "eu"), tuple(2, "eu"), tuple(3, "eu"));
-        }
-    }
-
-    @Test
-    void a_writer_that_runs_ahead_of_the_passes_waits_for_them_after_its_commit() throws Exception {
-        String url = TestDatabases.create();
-        int perCommit = 100;
-        int commits = 2 * Sequencer.MAX_BACKLOG / perCommit;
-        try (MysqlExecutor executor = open(url, Duration.ofHours(1))) {
-            AtomicInteger written = new AtomicInteger();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread writer;
-            try (Connection counterHolder = TestDatabases.connect(url)) {
-                // Holding the counter row's lock stalls every pass (its statement waits for the
-                // lock), while writers, which never touch the counter, go on committing.
-                counterHolder.setAutoCommit(false);
-                try (Statement lock = counterHolder.createStatement()) {
-                    lock.executeQuery(Sequencer.NEXT_POSITION + " FOR UPDATE").close();
-                }
-                writer = Thread.ofPlatform().name("bulk-writer").start(() -> {
-                    try {
-                        for (int i = 0; i < commits; i++) {
-                            executor.write(events(TYPE, "bulk", i * perCommit + 1, (i + 1) * perCommit));
-                            written.incrementAndGet();
-                        }
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                });
-
-                awaitCondition(() -> executor.sequencer().heldBack() == 1 || !writer.isAlive());
-                long unpositioned = TestDatabases.count(url, "SELECT COUNT(*) FROM evento_event WHERE position = 0");
-                assertThat(failure.get()).isNull();
-                assertThat(written.get()).isLessThan(commits);
-                assertThat(unpositioned)
-                        .isGreaterThan(Sequencer.MAX_BACKLOG)
-                        .isLessThanOrEqualTo(Sequencer.MAX_BACKLOG + perCommit)
-                        .isEqualTo((long) written.get() * perCommit + perCommit);
-                counterHolder.rollback();
-            }
-
-            writer.join(PATIENCE);
-            assertThat(writer.isAlive()).isFalse();
-            assertThat(failure.get()).isNull();
-            assertThat(written.get()).isEqualTo(commits);
-            assertThat(all(executor))
-                    .extracting(StoredEvent::version)
-                    .containsExactlyElementsOf(IntStream.rangeClosed(1, commits * perCommit)
-                            .boxed()
-                            .toList());
         }
     }
 
@@ -459,13 +417,5 @@ class MysqlGlobalOrderTest {
 
     private static List<String> ids(List<StoredEvent> events) {
         return events.stream().map(StoredEvent::id).toList();
-    }
-
-    /** Rows inserted before another row but positioned after it: commits that came out of insert order. */
-    private static long seqOrderDisagreesWithTheGlobalOrder(String url) throws Exception {
-        return TestDatabases.count(
-                url,
-                "SELECT COUNT(DISTINCT late.seq) FROM evento_event late JOIN evento_event early"
-                        + " ON late.seq < early.seq AND late.position > early.position");
     }
 }

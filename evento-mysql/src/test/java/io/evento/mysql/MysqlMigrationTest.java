@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evento.PageRequest;
 import io.evento.StoreException;
+import io.evento.internal.Cursors;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
 import io.evento.internal.sql.SqlScript;
@@ -208,15 +209,7 @@ class MysqlMigrationTest {
 
     @Test
     void a_version_1_store_is_upgraded_keeping_its_subscribers_checkpoints_and_leases() throws Exception {
-        String url = TestDatabases.create();
-        try (Connection c = TestDatabases.connect(url)) {
-            new MigrationRunner(
-                            MysqlMigrations.HISTORY_TABLE,
-                            List.of("START TRANSACTION"),
-                            List.of(MysqlMigrations.migrations().getFirst()),
-                            Clock.systemUTC())
-                    .migrate(c);
-        }
+        String url = storeOfVersion(1);
         TestDatabases.execute(
                 url,
                 "INSERT INTO evento_subscriber (subscription_key, worker_id, token, expires_at, checkpoint,"
@@ -242,17 +235,9 @@ class MysqlMigrationTest {
     }
 
     @Test
-    void a_version_2_store_is_upgraded_with_its_events_in_order_and_the_unpositioned_ones_positioned_after()
+    void a_version_2_store_is_upgraded_with_its_events_in_order_and_the_waiting_ones_positioned_after()
             throws Exception {
-        String url = TestDatabases.create();
-        try (Connection c = TestDatabases.connect(url)) {
-            new MigrationRunner(
-                            MysqlMigrations.HISTORY_TABLE,
-                            List.of("START TRANSACTION"),
-                            MysqlMigrations.migrations().subList(0, 2),
-                            Clock.systemUTC())
-                    .migrate(c);
-        }
+        String url = storeOfVersion(2);
         // Two positioned events, then two that a version 2 writer committed (position NULL) and
         // whose process stopped before its sequencer's pass.
         String columns = "(position, id, aggregator_type, aggregator_id, version, commit_end, name, data, metadata,"
@@ -284,6 +269,102 @@ class MysqlMigrationTest {
     }
 
     @Test
+    void a_version_3_store_is_upgraded_keeping_every_position_so_that_old_cursors_read_on_where_they_stopped()
+            throws Exception {
+        String url = storeOfVersion(3);
+        // Version 3 positioned committed rows after they were inserted: e2 (seq 2) committed after
+        // e3 (seq 3) and got the later position; e4 and e5 wait for their pass (position 0).
+        String columns = "(seq, position, id, aggregator_type, aggregator_id, version, commit_end, name, data,"
+                + " metadata, timestamp)";
+        TestDatabases.execute(
+                url,
+                "INSERT INTO evento_event " + columns + " VALUES (1, 1, 'e1', 't', 'a', 1, 1, 'E', '{}', '{}', 0),"
+                        + " (2, 3, 'e2', 't', 'b', 1, 1, 'E', '{}', '{}', 0),"
+                        + " (3, 2, 'e3', 't', 'c', 1, 1, 'E', '{}', '{}', 0),"
+                        + " (4, 0, 'e4', 't', 'd', 1, 2, 'E', '{}', '{}', 0),"
+                        + " (5, 0, 'e5', 't', 'd', 2, 2, 'E', '{}', '{}', 0)",
+                "UPDATE evento_sequence SET next_position = 4 WHERE name = 'global'");
+        // A subscriber of version 3 that handled e1 and e3.
+        String checkpoint = Cursors.encode(storeId(url), 2);
+
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            List<StoredEvent> fresh = TestDatabases.events("t", "f", 1, 1);
+            executor.write(fresh);
+
+            assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
+                    .extracting(StoredEvent::id)
+                    .containsExactly(
+                            "e1", "e3", "e2", "e4", "e5", fresh.getFirst().id());
+            assertThat(executor.read(ReadQuery.all(PageRequest.forward(10, checkpoint)))
+                            .nodes())
+                    .extracting(StoredEvent::id)
+                    .containsExactly("e2", "e4", "e5", fresh.getFirst().id());
+        }
+        assertThat(TestDatabases.column(
+                        url,
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+                                + " AND table_name = 'evento_event' AND column_key = 'PRI'"))
+                .containsExactly("position");
+        assertThat(TestDatabases.count(
+                        url,
+                        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()"
+                                + " AND table_name = 'evento_event' AND column_name = 'seq'"))
+                .isZero();
+        // New names for the filter indexes: an older release's page queries, which know no horizon,
+        // fail on their FORCE INDEX instead of reading past a write that commits late.
+        assertThat(TestDatabases.column(
+                        url,
+                        "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema ="
+                                + " DATABASE() AND table_name = 'evento_event' ORDER BY index_name"))
+                .containsExactly(
+                        "evento_event_aggregate_version",
+                        "evento_event_by_name",
+                        "evento_event_by_routing_key",
+                        "evento_event_by_type",
+                        "PRIMARY");
+    }
+
+    @Test
+    void a_table_emptied_behind_the_stores_back_takes_new_positions_above_the_horizon() throws Exception {
+        String url = TestDatabases.create();
+        String checkpoint;
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            executor.write(TestDatabases.events("t", "a", 1, 3));
+            checkpoint = executor.read(ReadQuery.all(PageRequest.forward(10)))
+                    .pageInfo()
+                    .endCursor()
+                    .orElseThrow();
+        }
+        // TRUNCATE resets InnoDB's AUTO_INCREMENT counter; the horizon stays at 4.
+        TestDatabases.execute(url, "TRUNCATE TABLE evento_event");
+
+        try (MysqlExecutor executor = MysqlExecutor.open(url)) {
+            List<StoredEvent> fresh = TestDatabases.events("t", "b", 1, 1);
+            executor.write(fresh);
+
+            assertThat(executor.read(ReadQuery.all(PageRequest.forward(10, checkpoint)))
+                            .nodes())
+                    .containsExactlyElementsOf(fresh);
+        }
+        assertThat(TestDatabases.column(url, "SELECT position FROM evento_event"))
+                .containsExactly(4L);
+    }
+
+    @Test
+    void a_server_whose_auto_increment_values_skip_numbers_is_refused_before_anything_is_created() throws Exception {
+        String url = TestDatabases.create();
+        String stepping = url + (url.contains("?") ? "&" : "?") + "sessionVariables=auto_increment_increment=2";
+
+        assertThatThrownBy(() -> MysqlExecutor.open(stepping))
+                .isInstanceOfSatisfying(
+                        StoreException.class, e -> assertThat(e.isTransient()).isFalse())
+                .hasMessageContaining("auto_increment_increment is 2");
+        assertThat(TestDatabases.count(
+                        url, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"))
+                .isZero();
+    }
+
+    @Test
     void a_url_without_a_database_is_refused_naming_the_problem() {
         String url = TestDatabases.url("");
 
@@ -291,6 +372,20 @@ class MysqlMigrationTest {
                 .isInstanceOfSatisfying(
                         StoreException.class, e -> assertThat(e.isTransient()).isFalse())
                 .hasMessageContaining("no default database");
+    }
+
+    /** A new database migrated to schema version {@code version} only, as an older release left it. */
+    private static String storeOfVersion(int version) throws Exception {
+        String url = TestDatabases.create();
+        try (Connection c = TestDatabases.connect(url)) {
+            new MigrationRunner(
+                            MysqlMigrations.HISTORY_TABLE,
+                            List.of("START TRANSACTION"),
+                            MysqlMigrations.migrations().subList(0, version),
+                            Clock.systemUTC())
+                    .migrate(c);
+        }
+        return url;
     }
 
     private static String storeId(String url) throws Exception {

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Checks with {@code EXPLAIN} that every statement the executor sends is served by the index meant
  * for it: pages come out of an index in page order (no filesort of everything that matches, no full
- * scan), loads and version checks use the aggregate index, and the sequencer's scan and update
- * touch only the rows they name.
+ * scan), loads and version checks use the aggregate index, and the sequencer's scan and the
+ * update that publishes the horizon touch only the rows they name.
  */
 class MysqlQueryPlanTest {
     private static final EventFilter TYPE = new EventFilter.ByType("bank/Account");
@@ -190,72 +190,29 @@ class MysqlQueryPlanTest {
     }
 
     @Test
-    void the_sequencers_scan_reads_only_the_unpositioned_entries_of_the_position_index_in_insert_order()
-            throws Exception {
-        try (Connection c = TestDatabases.connect(url);
-                PreparedStatement explain = c.prepareStatement("EXPLAIN " + Sequencer.SCAN);
-                ResultSet rs = explain.executeQuery()) {
-            List<Step> plan = steps(rs);
+    void the_sequencers_scan_reads_the_primary_key_from_the_horizon_in_position_order() throws Exception {
+        try (Connection c = TestDatabases.connect(url)) {
+            List<Step> plan = explain(c, new SqlQuery(Sequencer.SCAN, List.of(100L, (long) Sequencer.SCAN_LIMIT)));
 
-            assertThat(plan).singleElement().satisfies(step -> {
-                assertThat(step.key()).isEqualTo(EventSql.POSITION_INDEX);
-                assertThat(step.type()).isEqualTo("ref");
-                assertThat(step.sorts()).as(step.toString()).isFalse();
+            assertThat(plan).as(plan.toString()).singleElement().satisfies(step -> {
+                assertThat(step.key()).isEqualTo("PRIMARY");
+                assertThat(step.type()).isEqualTo("range");
+                assertThat(step.sorts()).isFalse();
             });
         }
     }
 
     @Test
-    void the_sequencers_update_locks_the_counter_row_and_the_named_rows_by_primary_key_only() throws Exception {
+    void publishing_the_horizon_touches_the_counter_row_only() throws Exception {
         try (Connection c = TestDatabases.connect(url)) {
-            long next = Sequencer.readNext(c);
-            SqlQuery update = new SqlQuery(
-                    Sequencer.assignSql(2), List.of(3L, 5L, 9L, 9L, next + 4, 5L, next - 3, 9L, next - 5, next));
-            List<Step> plan = explain(c, update);
+            List<Step> plan = explain(c, new SqlQuery(Sequencer.PUBLISH, List.of(5L)));
 
-            assertThat(plan).as(plan.toString()).hasSize(2);
-            assertThat(plan.getFirst().table()).isEqualTo("s");
-            assertThat(plan.getFirst().type()).isIn("const", "eq_ref");
-            assertThat(plan.get(1).table()).isEqualTo("e");
-            assertThat(plan.get(1).type()).isEqualTo("range");
-            assertThat(plan.get(1).key()).isEqualTo("PRIMARY");
+            assertThat(plan).as(plan.toString()).singleElement().satisfies(step -> {
+                assertThat(step.table()).isEqualTo("evento_sequence");
+                assertThat(step.type()).isIn("const", "range");
+                assertThat(step.key()).isEqualTo("PRIMARY");
+            });
         }
-    }
-
-    @Test
-    void the_sequencers_update_keeps_to_the_primary_key_when_a_bulk_import_outgrows_the_statistics() throws Exception {
-        String backlogged = TestDatabases.createMigrated();
-        // Statistics of the empty table, kept (no automatic recalculation, which runs in the
-        // background and lags behind a fast import in production too).
-        TestDatabases.execute(
-                backlogged, "ANALYZE TABLE evento_event", "ALTER TABLE evento_event STATS_AUTO_RECALC = 0");
-        // Then ten thousand committed rows without a position: what a pass finds behind a bulk
-        // import. The position index holds them all under 0, which the statistics do not know.
-        TestDatabases.execute(backlogged, insertRows("waiting", "0"));
-        try (Connection c = TestDatabases.connect(backlogged)) {
-            long first = TestDatabases.count(backlogged, "SELECT MIN(seq) FROM evento_event WHERE position = 0");
-            long next = Sequencer.readNext(c);
-            SqlQuery update = new SqlQuery(
-                    Sequencer.assignSql(1), List.of(first, first + 499, next + 500, first + 499, next - first, next));
-            List<Step> plan = explain(c, update);
-
-            assertThat(plan).as(plan.toString()).hasSize(2);
-            assertThat(plan.get(1).table()).isEqualTo("e");
-            // Not the position index: its NULL entries would all be read, for every chunk.
-            assertThat(plan.get(1).key()).as(plan.toString()).isEqualTo("PRIMARY");
-            assertThat(plan.get(1).type()).isEqualTo("range");
-        }
-    }
-
-    /** Ten thousand rows of 100 aggregates, their position given by an expression of {@code k}. */
-    private static String insertRows(String prefix, String position) {
-        String digits = "(SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
-                + " UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
-        return "INSERT INTO evento_event (position, id, aggregator_type, aggregator_id, version, commit_end, name,"
-                + " data, metadata, timestamp) SELECT " + position + ", CONCAT('" + prefix + "-', k), 'bank/Account',"
-                + " CONCAT('" + prefix + "-', k DIV 100), k MOD 100 + 1, 100, 'Event', '{}', '{}', 0 FROM (SELECT"
-                + " a.n * 1000 + b.n * 100 + c.n * 10 + d.n AS k FROM " + digits + " a, " + digits + " b, "
-                + digits + " c, " + digits + " d) keys_";
     }
 
     @Test
