@@ -284,27 +284,31 @@ final class Writer {
                 queued.awaitUninterruptibly();
             }
             idle = false;
-            int weight = 0;
-            while (!heldBack.isEmpty()) {
-                Command<?> next = heldBack.peekFirst();
-                if (!group.isEmpty() && weight + next.weight() > maxBatch) {
-                    return true;
-                }
-                group.add(heldBack.pollFirst());
-                weight += next.weight();
-            }
-            while (!queue.isEmpty()) {
-                Command<?> next = queue.peekFirst();
-                if (!group.isEmpty() && weight + next.weight() > maxBatch) {
-                    break;
-                }
-                group.add(queue.pollFirst());
-                weight += next.weight();
-            }
+            int weight = moveInto(group, heldBack, 0);
+            moveInto(group, queue, weight);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Moves commands from the head of {@code from} into {@code group} while the group holds at most
+     * {@code maxBatch} events (but at least one command).
+     *
+     * @param weight the events the group holds already
+     * @return the events it holds now; above {@code maxBatch} only if a full group stopped the move
+     */
+    private int moveInto(List<Command<?>> group, ArrayDeque<Command<?>> from, int weight) {
+        while (!from.isEmpty()) {
+            Command<?> next = from.peekFirst();
+            if (!group.isEmpty() && weight + next.weight() > maxBatch) {
+                return maxBatch + 1;
+            }
+            group.add(from.pollFirst());
+            weight += next.weight();
+        }
+        return weight;
     }
 
     private long earliestTurnEnd() {
@@ -445,9 +449,13 @@ final class Writer {
             command.left = 2 * i + 1 < size ? order.get(2 * i + 1) : null;
             command.right = 2 * i + 2 < size ? order.get(2 * i + 2) : null;
         }
-        // Every command is done before anyone is woken, so no woken caller waits for another.
-        for (Command<?> command : order) {
-            command.done = true;
+        // Done from the last to the first. A caller may see its command done before anyone wakes it
+        // (it had not parked yet) and wake its two at once, so theirs must be done already: a caller
+        // that sees command i done sees every later one done too (volatile flags, set in that
+        // order), and its two are later. Set first to last, a writer preempted half-way left a
+        // caller woken too early: it found its flag still false, parked again, and nobody woke it.
+        for (int i = size - 1; i >= 0; i--) {
+            order.get(i).done = true;
         }
         LockSupport.unpark(order.getFirst().caller);
     }

@@ -7,7 +7,10 @@ import io.evento.StoreException;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -51,6 +54,18 @@ class EncodingTest {
         assertThatThrownBy(() -> new Bytes(4).putString(longest + "x"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("65536 bytes");
+    }
+
+    @Test
+    void strings_are_written_exactly_as_data_output_writes_modified_utf_8() throws Exception {
+        List<String> strings = new ArrayList<>(STRINGS);
+        strings.addAll(List.of("01KMZ3M7X9Q2B8C4D6E8F0G1H2", "bank/Account", "a?b", "ok\0", "caf\u00e9", "x\uD800y"));
+        for (String s : strings) {
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            new DataOutputStream(expected).writeUTF(s);
+
+            assertThat(new Bytes(4).putString(s).toArray()).as(s).isEqualTo(expected.toByteArray());
+        }
     }
 
     @Test
