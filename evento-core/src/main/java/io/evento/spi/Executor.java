@@ -192,7 +192,8 @@ public interface Executor extends AutoCloseable {
      * Asks to be told when new events may have become readable, so subscribers can wake at once
      * instead of polling.
      *
-     * <p>The listener runs on an executor thread, some time after a commit; calls may be coalesced
+     * <p>The listener runs on a thread the executor chooses (often the one that committed, which may
+     * be the application's), some time after a commit; calls may be coalesced
      * (one call for many commits) or spurious, and a commit by another process may go unnoticed, so
      * callers still poll as a fallback. The listener must return quickly and must not call the
      * executor. The default never calls it: subscribers of such an executor only poll.

@@ -61,15 +61,18 @@ import org.rocksdb.Status;
  * <h2>Writes: one writer, group commit</h2>
  *
  * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is queued
- * to one writer thread. The writer takes everything queued, checks each operation against the store
+ * to one writer, which commits one group at a time: a thread of its own, or, when that thread is
+ * idle, the caller itself, sparing an uncontended commit two thread hand-offs. The writer takes
+ * everything queued, checks each operation against the store
  * as the operations before it leave it (an append's expected version, a lease's owner and token), and
  * writes all that passed
  * in <em>one</em> RocksDB write batch; only then are the callers released. Many concurrent
  * committers thus share one log write (and, with {@link Durability#SYNC}, one fsync). A conflicting
  * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
- * commit. Because one thread does every check and write, a lease check and the checkpoint or parked
+ * commit. Because one group at a time does every check and write, a lease check and the checkpoint or parked
  * event it guards are atomic (fencing), and an append's version check cannot race another append.
- * After a group that appended events, the writer calls the {@link #onCommit} listeners.
+ * After a group that appended events, the thread that committed it calls the {@link #onCommit}
+ * listeners.
  *
  * <h2>Why a reader never skips an event</h2>
  *
@@ -488,8 +491,10 @@ public final class RocksDbExecutor implements Executor {
     /**
      * {@inheritDoc}
      *
-     * <p>The listener is called by the writer thread after each group commit that appended events,
-     * once those events are readable and their committers released: it must not block. This store
+     * <p>The listener is called after each group commit that appended events, once those events are
+     * readable and their committers released, by the thread that committed the group: the writer's
+     * own, or a caller that committed in its stead (before its write returns). It must not block or
+     * call the executor. This store
      * can be open in one process only, so no commit goes unnoticed.
      */
     @Override

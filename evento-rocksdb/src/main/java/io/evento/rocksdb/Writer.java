@@ -30,7 +30,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 /**
- * The one thread that writes to the store, committing queued operations in groups.
+ * The store's writer: it commits queued operations in groups, one group at a time.
  *
  * <h2>Group commit</h2>
  *
@@ -40,6 +40,19 @@ import org.rocksdb.WriteBatch;
  * WriteBatch} and writes that batch once, with the executor's durability — one write-ahead-log
  * append, and with {@code SYNC} one fsync, for the whole group. Only then does it complete the
  * group's commands, so a caller returns only once its write is visible to every reader.
+ *
+ * <h2>Who commits: the writer thread, or a combining caller</h2>
+ *
+ * <p>Whoever commits a group holds the writer's role: the writer's state below (heads, turns, held
+ * back commands, the last position) is touched only by the role's holder, handed over under the
+ * queue's lock. The writer thread holds it by default. But a caller that finds the writer thread
+ * idle and nobody else committing takes the role itself ({@code combining}) and commits the queue
+ * (its own command and whatever else is queued) on its own thread; meanwhile the writer thread
+ * waits, and later callers queue as usual. Handing the role back, it wakes the writer thread only
+ * if commands arrived meanwhile. So a commit that meets no other costs no hand-off to another thread
+ * and back — two wake-ups that, with 8 writers each committing 1 event, held appends to 0.64–0.73
+ * of raw {@code db.write} calls — while commits that overlap are still grouped. Either way one group
+ * is committed at a time, in the same order, with the same checks: only the thread differs.
  *
  * <p>Each command is checked against the store as it will be when the commands staged before it
  * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
@@ -91,8 +104,9 @@ import org.rocksdb.WriteBatch;
  *
  * <h2>Commit notifications</h2>
  *
- * <p>After a batch holding appends is written and its callers released, the writer fires the
- * executor's {@link CommitSignal}, on its own thread: listeners must be quick.
+ * <p>After a batch holding appends is written and its callers released, whoever committed it fires
+ * the executor's {@link CommitSignal}: the writer thread, or a combining caller before its own
+ * write returns. Listeners must be quick.
  */
 final class Writer {
     private static final int HEAD_CACHE_SIZE = 16_384;
@@ -105,11 +119,14 @@ final class Writer {
     private final String closedMessage;
     private final CommitSignal signal;
     private final Thread thread;
+    // Used by whoever commits: the writer thread, or a caller in the combining role.
+    private final WriteBatch batch = new WriteBatch();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
     private final ArrayDeque<Command<?>> queue = new ArrayDeque<>(); // guarded by lock
     private boolean idle; // guarded by lock: the writer waits for `queued`
+    private boolean combining; // guarded by lock: a caller commits in the writer's stead
     private boolean closing; // guarded by lock
     private StoreException stopped; // guarded by lock: why the writer died, if it did
 
@@ -176,6 +193,7 @@ final class Writer {
      * @throws StoreException if the writer is closed, or the write failed
      */
     <T> T submit(Command<T> command) {
+        boolean combine;
         lock.lock();
         try {
             if (stopped != null) {
@@ -185,14 +203,53 @@ final class Writer {
                 throw new StoreException(closedMessage, null, false);
             }
             queue.addLast(command);
-            if (idle) {
-                idle = false;
+            combine = idle && !combining;
+            if (combine) {
+                combining = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (combine) {
+            combine();
+        }
+        return command.await();
+    }
+
+    /**
+     * Commits one group on the caller's thread, in the writer's stead: the writer is idle and the
+     * caller holds the {@code combining} role, which gives it the writer's state (the lock hands it
+     * over; the writer thread waits while the role is held). Afterwards the role goes back, and the
+     * writer thread is woken only if work arrived meanwhile.
+     */
+    private void combine() {
+        List<Command<?>> group = new ArrayList<>();
+        lock.lock();
+        try {
+            fill(group);
+        } finally {
+            lock.unlock();
+        }
+        boolean appended;
+        try {
+            appended = commit(group, batch);
+        } catch (Throwable t) {
+            die(t, group);
+            throw t;
+        }
+        lock.lock();
+        try {
+            combining = false;
+            if (!queue.isEmpty() || !heldBack.isEmpty() || closing) {
                 queued.signal();
             }
         } finally {
             lock.unlock();
         }
-        return command.await();
+        if (appended) {
+            // After the role went back: later commits do not wait for the listeners.
+            signal.fire();
+        }
     }
 
     /** Refuses new commands, lets the writer commit those already queued, and waits for it to end. */
@@ -220,31 +277,44 @@ final class Writer {
 
     private void run() {
         List<Command<?>> group = new ArrayList<>();
-        try (WriteBatch batch = new WriteBatch()) {
+        try (batch) {
             while (take(group)) {
-                commit(group, batch);
+                if (commit(group, batch)) {
+                    signal.fire();
+                }
                 group.clear();
             }
         } catch (Throwable t) {
-            StoreException failure = new StoreException("the RocksDB writer stopped unexpectedly: " + t, t, false);
-            List<Command<?>> orphans = new ArrayList<>(group);
-            orphans.addAll(heldBack);
-            lock.lock();
-            try {
-                stopped = failure;
-                orphans.addAll(queue);
-                queue.clear();
-            } finally {
-                lock.unlock();
-            }
-            for (Command<?> command : orphans) {
-                if (!command.isDone()) {
-                    command.fail(failure);
-                }
-                command.complete();
-            }
+            die(t, group);
             if (t instanceof Error error) {
                 throw error;
+            }
+        }
+    }
+
+    /**
+     * Stops the writer after an unexpected failure while committing {@code group}: every command not
+     * yet done fails, and so does every later one.
+     */
+    private void die(Throwable t, List<Command<?>> group) {
+        StoreException failure = new StoreException("the RocksDB writer stopped unexpectedly: " + t, t, false);
+        List<Command<?>> orphans = new ArrayList<>(group);
+        lock.lock();
+        try {
+            stopped = failure;
+            combining = false;
+            orphans.addAll(heldBack);
+            heldBack.clear();
+            orphans.addAll(queue);
+            queue.clear();
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+        for (Command<?> command : orphans) {
+            if (!command.isDone()) {
+                command.fail(failure);
+                command.complete();
             }
         }
     }
@@ -257,11 +327,15 @@ final class Writer {
     private boolean take(List<Command<?>> group) {
         lock.lock();
         try {
-            if (closing) {
-                // Closing commits what is queued without further turns.
-                turns.clear();
-            }
-            while (queue.isEmpty()) {
+            while (combining || queue.isEmpty()) {
+                if (stopped != null) {
+                    return false;
+                }
+                if (combining) {
+                    idle = true;
+                    queued.awaitUninterruptibly();
+                    continue;
+                }
                 if (!heldBack.isEmpty()) {
                     long wait = closing ? 0 : earliestTurnEnd() - System.nanoTime();
                     if (wait <= 0) {
@@ -271,9 +345,8 @@ final class Writer {
                     try {
                         queued.awaitNanos(wait);
                     } catch (InterruptedException e) {
-                        // Nobody interrupts the writer; if someone does, the wait is just shorter.
-                        Thread.currentThread().interrupt();
-                        break;
+                        // Nobody interrupts the writer; if someone does, the wait is just shorter
+                        // (and the loop looks again: a caller may have taken the role meanwhile).
                     }
                     continue;
                 }
@@ -284,12 +357,21 @@ final class Writer {
                 queued.awaitUninterruptibly();
             }
             idle = false;
-            int weight = moveInto(group, heldBack, 0);
-            moveInto(group, queue, weight);
+            if (closing) {
+                // Closing commits what is queued without further turns.
+                turns.clear();
+            }
+            fill(group);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Moves the next group into {@code group}: the commands held back for a turn first (they were queued earlier), then the queue. */
+    private void fill(List<Command<?>> group) {
+        int weight = moveInto(group, heldBack, 0);
+        moveInto(group, queue, weight);
     }
 
     /**
@@ -363,10 +445,11 @@ final class Writer {
         }
     }
 
-    private void commit(List<Command<?>> group, WriteBatch batch) {
+    /** Commits a group and releases its callers; {@code true} if it appended events. */
+    private boolean commit(List<Command<?>> group, WriteBatch batch) {
         holdBackForTurns(group);
         if (group.isEmpty()) {
-            return;
+            return false;
         }
         if (group.size() > 1 && hasPriority(group)) {
             // Commands of one group are concurrent: any order is a valid one. Callers that lost
@@ -420,10 +503,7 @@ final class Writer {
         }
         startTurns(group);
         release(group);
-        if (appended) {
-            // After the callers are released: a listener never delays a commit's return.
-            signal.fire();
-        }
+        return appended;
     }
 
     /**
@@ -443,6 +523,16 @@ final class Writer {
                 order.add(command);
             }
         }
+        // A combining caller is awake already: at the root, it wakes its two as soon as it sees its
+        // command done, and nobody unparks it. Unparked, it would keep a stale permit, and its next
+        // park elsewhere (in the application) would return at once.
+        Thread self = Thread.currentThread();
+        for (int i = 1; i < order.size(); i++) {
+            if (order.get(i).caller == self) {
+                order.addFirst(order.remove(i));
+                break;
+            }
+        }
         int size = order.size();
         for (int i = 0; i < size; i++) {
             Command<?> command = order.get(i);
@@ -457,7 +547,9 @@ final class Writer {
         for (int i = size - 1; i >= 0; i--) {
             order.get(i).done = true;
         }
-        LockSupport.unpark(order.getFirst().caller);
+        if (order.getFirst().caller != self) {
+            LockSupport.unpark(order.getFirst().caller);
+        }
     }
 
     private static boolean hasPriority(List<Command<?>> group) {

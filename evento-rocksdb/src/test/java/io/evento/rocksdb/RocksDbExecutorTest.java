@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -416,7 +417,7 @@ class RocksDbExecutorTest {
     }
 
     @Test
-    void commit_listeners_are_called_by_the_writer_after_each_group_that_appended_events_only() {
+    void commit_listeners_are_called_by_the_committing_thread_after_each_group_that_appended_events_only() {
         try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
             AtomicInteger calls = new AtomicInteger();
             AtomicReference<Thread> caller = new AtomicReference<>();
@@ -428,7 +429,11 @@ class RocksDbExecutorTest {
                 executor.write(events("t", "a", 1, 1));
                 passWriter(executor);
                 assertThat(calls).hasValue(1);
-                assertThat(caller.get().getName()).startsWith("evento-rocksdb-writer-");
+                // The writer thread, or this one if it found the writer idle and committed itself.
+                assertThat(caller.get())
+                        .satisfiesAnyOf(
+                                thread -> assertThat(thread).isSameAs(Thread.currentThread()),
+                                thread -> assertThat(thread.getName()).startsWith("evento-rocksdb-writer-"));
 
                 Lease lease = executor.acquireLease("sub", "w1", TTL).orElseThrow();
                 executor.acknowledge(lease, "cursor");
@@ -454,9 +459,30 @@ class RocksDbExecutorTest {
         }
     }
 
+    @Test
+    void a_caller_that_finds_the_writer_idle_commits_on_its_own_thread() {
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            ConcurrentLinkedQueue<Thread> committers = new ConcurrentLinkedQueue<>();
+            executor.onCommit(() -> committers.add(Thread.currentThread()));
+            AtomicInteger version = new AtomicInteger();
+            // The writer thread is idle once it has released a group and called the listeners; a
+            // write that comes later commits itself. Writes until one did.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                int v = version.incrementAndGet();
+                executor.write(events("t", "a", v, v));
+                return committers.contains(Thread.currentThread());
+            });
+
+            assertThat(all(executor)).extracting(StoredEvent::version).hasSize(version.get());
+            assertThat(executor.writeBatches()).isEqualTo(version.get());
+        }
+    }
+
     /**
-     * Waits until the writer has finished everything submitted before: it calls the commit
-     * listeners of a group before it takes the next, so once a later command returns, they ran.
+     * Waits until the commit listeners of this thread's earlier writes ran. A caller that commits
+     * its own group calls them before it returns; the writer thread calls them before it takes the
+     * next group, and is idle (so a caller may commit in its stead) only after that: once a later
+     * command returns, they ran.
      */
     private static void passWriter(RocksDbExecutor executor) {
         executor.releaseLease(new Lease("barrier", "nobody", 1, Instant.EPOCH));
