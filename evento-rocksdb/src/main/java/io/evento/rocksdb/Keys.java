@@ -31,7 +31,9 @@ import java.util.Optional;
 final class Keys {
     static final byte[] FORMAT = "format".getBytes(StandardCharsets.US_ASCII);
     static final byte[] STORE_ID = "store-id".getBytes(StandardCharsets.US_ASCII);
+    /** Formats 1 and 2 only: deleted when such a store is upgraded (see {@link Store#FORMAT}). */
     static final byte[] LAST_POSITION = "last-position".getBytes(StandardCharsets.US_ASCII);
+
     static final byte[] LAST_PARKED = "last-parked".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte NO_ROUTING_KEY = 0;

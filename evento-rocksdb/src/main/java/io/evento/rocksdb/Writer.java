@@ -52,7 +52,9 @@ import org.rocksdb.WriteBatch;
  * if commands arrived meanwhile. So a commit that meets no other costs no hand-off to another thread
  * and back — two wake-ups that, with 8 writers each committing 1 event, held appends to 0.64–0.73
  * of raw {@code db.write} calls — while commits that overlap are still grouped. Either way one group
- * is committed at a time, in the same order, with the same checks: only the thread differs.
+ * is committed at a time, in the same order, with the same checks: only the thread differs. With
+ * {@code SYNC} durability a virtual thread never combines: its carrier would stay pinned for the
+ * fsync, so it queues and parks, unmounted, as before.
  *
  * <p>Each command is checked against the store as it will be when the commands staged before it
  * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
@@ -119,6 +121,9 @@ final class Writer {
     private final String closedMessage;
     private final CommitSignal signal;
     private final Thread thread;
+    // A synced write waits for an fsync in native code, which pins a virtual thread to its carrier:
+    // virtual callers then leave the commit to the writer thread.
+    private final boolean syncs;
     // Used by whoever commits: the writer thread, or a caller in the combining role.
     private final WriteBatch batch = new WriteBatch();
 
@@ -156,6 +161,7 @@ final class Writer {
         this.signal = signal;
         this.lastPosition = store.lastPosition;
         this.lastParked = store.lastParked;
+        this.syncs = store.writeOptions.sync();
         // A platform thread: every write is a native call, which would pin a virtual thread anyway.
         this.thread = Thread.ofPlatform()
                 .daemon(true)
@@ -203,9 +209,12 @@ final class Writer {
                 throw new StoreException(closedMessage, null, false);
             }
             queue.addLast(command);
-            combine = idle && !combining;
+            combine = idle && !combining && (!syncs || !Thread.currentThread().isVirtual());
             if (combine) {
                 combining = true;
+            } else if (idle && !combining) {
+                idle = false;
+                queued.signal();
             }
         } finally {
             lock.unlock();
@@ -476,10 +485,8 @@ final class Writer {
                 }
             }
             if (staged.puts > 0) {
+                // The last position needs no record of its own: it is the events' last key.
                 long last = staged.nextPosition - 1;
-                if (last != lastPosition) {
-                    batch.put(store.meta, Keys.LAST_POSITION, Keys.position(last));
-                }
                 long parked = staged.nextParked - 1;
                 if (parked != lastParked) {
                     batch.put(store.meta, Keys.LAST_PARKED, Keys.position(parked));

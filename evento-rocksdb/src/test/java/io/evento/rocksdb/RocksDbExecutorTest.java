@@ -261,15 +261,15 @@ class RocksDbExecutorTest {
         try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
             executor.write(events("t", "a", 1, 1));
         }
-        byte[] format = new byte[] {0, 0, 0, 3};
+        byte[] format = new byte[] {0, 0, 0, 4};
         rawWrite(store, Keys.FORMAT, format);
 
         assertThatThrownBy(() -> RocksDbExecutor.open(store))
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining("format 3")
-                .hasMessageContaining("reads formats 1 to 2");
+                .hasMessageContaining("format 4")
+                .hasMessageContaining("reads formats 1 to 3");
 
-        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 2});
+        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 3});
         try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
             assertThat(all(executor)).hasSize(1);
         }
@@ -376,13 +376,59 @@ class RocksDbExecutorTest {
             executor.pauseSubscriber("sub", true);
         }
 
-        assertThat(rawRead(store, Keys.FORMAT)).containsExactly(0, 0, 0, 2);
+        assertThat(rawRead(store, Keys.FORMAT)).containsExactly(0, 0, 0, 3);
+        assertThat(rawRead(store, Keys.LAST_POSITION)).isNull();
         try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
             assertThat(executor.subscriber("sub").orElseThrow().paused()).isTrue();
             assertThat(executor.parked("sub", 10))
                     .extracting(ParkedEvent::eventId)
                     .containsExactly("e1");
         }
+    }
+
+    @Test
+    void a_store_of_format_2_is_upgraded_when_opened_and_goes_on_from_its_last_position() throws Exception {
+        Path store = dir.resolve("store");
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            executor.write(events("t", "a", 1, 3));
+            assertThat(executor.writeBatches()).isEqualTo(1);
+        }
+        assertThat(rawRead(store, Keys.LAST_POSITION)).isNull();
+        // What format 2 wrote: the last position recorded beside the events.
+        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 2});
+        rawWrite(store, Keys.LAST_POSITION, Keys.position(3));
+
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            executor.write(events("t", "b", 1, 1));
+            assertThat(all(executor))
+                    .extracting(StoredEvent::aggregatorId, StoredEvent::version)
+                    .containsExactly(tuple("a", 1), tuple("a", 2), tuple("a", 3), tuple("b", 1));
+            assertThat(executor.read(ReadQuery.all(PageRequest.backward(1)))
+                            .pageInfo()
+                            .endCursor())
+                    .isEqualTo(executor.read(ReadQuery.all(PageRequest.forward(4)))
+                            .pageInfo()
+                            .endCursor());
+        }
+        assertThat(rawRead(store, Keys.FORMAT)).containsExactly(0, 0, 0, 3);
+        assertThat(rawRead(store, Keys.LAST_POSITION)).isNull();
+    }
+
+    @Test
+    void a_store_of_format_2_whose_last_position_disagrees_with_its_events_is_refused_and_left_as_it_is()
+            throws Exception {
+        Path store = dir.resolve("store");
+        try (RocksDbExecutor executor = RocksDbExecutor.open(store)) {
+            executor.write(events("t", "a", 1, 3));
+        }
+        rawWrite(store, Keys.FORMAT, new byte[] {0, 0, 0, 2});
+        rawWrite(store, Keys.LAST_POSITION, Keys.position(2));
+
+        assertThatThrownBy(() -> RocksDbExecutor.open(store))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("inconsistent")
+                .hasMessageContaining("last position 2 but its last event is at 3");
+        assertThat(rawRead(store, Keys.FORMAT)).containsExactly(0, 0, 0, 2);
     }
 
     @Test
@@ -475,6 +521,29 @@ class RocksDbExecutorTest {
 
             assertThat(all(executor)).extracting(StoredEvent::version).hasSize(version.get());
             assertThat(executor.writeBatches()).isEqualTo(version.get());
+        }
+    }
+
+    @Test
+    void with_synced_writes_a_virtual_thread_leaves_the_commit_to_the_writer_thread() throws Exception {
+        try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
+                        .durability(RocksDbExecutor.Durability.SYNC)
+                        .open();
+                ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            ConcurrentLinkedQueue<String> committers = new ConcurrentLinkedQueue<>();
+            executor.onCommit(() -> committers.add(Thread.currentThread().getName()));
+            // One write at a time: each finds the writer thread idle (or about to be), where a
+            // platform thread would commit itself (see the test above).
+            virtual.submit(() -> {
+                        for (int v = 1; v <= 20; v++) {
+                            executor.write(events("t", "a", v, v));
+                        }
+                        return null;
+                    })
+                    .get(30, TimeUnit.SECONDS);
+            passWriter(executor);
+
+            assertThat(committers).hasSize(20).allMatch(name -> name.startsWith("evento-rocksdb-writer-"));
         }
     }
 
