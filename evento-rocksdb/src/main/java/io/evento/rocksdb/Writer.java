@@ -233,30 +233,37 @@ final class Writer {
      */
     private void combine() {
         List<Command<?>> group = new ArrayList<>();
-        lock.lock();
-        try {
-            fill(group);
-        } finally {
-            lock.unlock();
-        }
         boolean appended;
+        boolean holding = true;
         try {
+            lock.lock();
+            try {
+                fill(group);
+            } finally {
+                lock.unlock();
+            }
             appended = commit(group, batch);
+            lock.lock();
+            try {
+                combining = false;
+                holding = false;
+                if (!queue.isEmpty() || !heldBack.isEmpty() || closing || stopped != null) {
+                    // All: besides the writer thread, a failing thread may wait in die().
+                    queued.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
         } catch (Throwable t) {
-            die(t, group);
+            // Whatever failed (a native error, a stack overflow at the application's depth), the
+            // role must go back and nobody may wait for this group: the writer stops.
+            die(t, group, holding);
             throw t;
         }
-        lock.lock();
-        try {
-            combining = false;
-            if (!queue.isEmpty() || !heldBack.isEmpty() || closing) {
-                queued.signal();
-            }
-        } finally {
-            lock.unlock();
-        }
         if (appended) {
-            // After the role went back: later commits do not wait for the listeners.
+            // After the role went back and the group's callers were woken (release wakes the
+            // combiner's two itself): later commits and this group's callers do not wait for the
+            // listeners, and a listener that throws strands nobody.
             signal.fire();
         }
     }
@@ -286,7 +293,7 @@ final class Writer {
 
     private void run() {
         List<Command<?>> group = new ArrayList<>();
-        try (batch) {
+        try {
             while (take(group)) {
                 if (commit(group, batch)) {
                     signal.fire();
@@ -294,29 +301,44 @@ final class Writer {
                 group.clear();
             }
         } catch (Throwable t) {
-            die(t, group);
+            die(t, group, false);
             if (t instanceof Error error) {
                 throw error;
             }
+        } finally {
+            // Nobody commits any more: the writer stopped or closed, and a combiner that was
+            // running has handed the role back (die waits for it).
+            batch.close();
         }
     }
 
     /**
      * Stops the writer after an unexpected failure while committing {@code group}: every command not
      * yet done fails, and so does every later one.
+     *
+     * @param combiner whether the caller holds the combining role (it gives it back); otherwise (the
+     *     writer thread, or a caller that gave the role back already) it first waits for a combiner
+     *     that may be running to give the role back, since the held-back commands are the role's
      */
-    private void die(Throwable t, List<Command<?>> group) {
+    private void die(Throwable t, List<Command<?>> group, boolean combiner) {
         StoreException failure = new StoreException("the RocksDB writer stopped unexpectedly: " + t, t, false);
         List<Command<?>> orphans = new ArrayList<>(group);
         lock.lock();
         try {
             stopped = failure;
-            combining = false;
+            idle = false;
+            if (combiner) {
+                combining = false;
+            } else {
+                while (combining) {
+                    queued.awaitUninterruptibly();
+                }
+            }
             orphans.addAll(heldBack);
             heldBack.clear();
             orphans.addAll(queue);
             queue.clear();
-            queued.signal();
+            queued.signalAll();
         } finally {
             lock.unlock();
         }
@@ -554,8 +576,12 @@ final class Writer {
         for (int i = size - 1; i >= 0; i--) {
             order.get(i).done = true;
         }
-        if (order.getFirst().caller != self) {
-            LockSupport.unpark(order.getFirst().caller);
+        Command<?> root = order.getFirst();
+        if (root.caller != self) {
+            LockSupport.unpark(root.caller);
+        } else {
+            // Woken now, not when the combiner gets to await: it fires the listeners first.
+            root.wakeChildren();
         }
     }
 
@@ -753,6 +779,18 @@ final class Writer {
             LockSupport.unpark(caller);
         }
 
+        /** Wakes the two callers this one wakes (once: they would keep a stale permit otherwise). */
+        final void wakeChildren() {
+            if (left != null) {
+                LockSupport.unpark(left.caller);
+                left = null;
+            }
+            if (right != null) {
+                LockSupport.unpark(right.caller);
+                right = null;
+            }
+        }
+
         /** Waits for the outcome, uninterruptibly: once queued, the command commits or fails as a whole. */
         final T await() {
             boolean interrupted = false;
@@ -762,12 +800,7 @@ final class Writer {
                     interrupted = true;
                 }
             }
-            if (left != null) {
-                LockSupport.unpark(left.caller);
-            }
-            if (right != null) {
-                LockSupport.unpark(right.caller);
-            }
+            wakeChildren();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -84,6 +84,46 @@ class GroupCommitTest {
     }
 
     @Test
+    void a_listener_that_throws_an_error_on_a_committing_caller_strands_no_other_caller() throws Exception {
+        int writers = 16;
+        int commitsEach = 200;
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            // An Error each time a caller that committed a group (not the writer thread) calls the
+            // listener: that caller's write throws it, and everyone else in its group must still
+            // be woken.
+            executor.onCommit(() -> {
+                if (!Thread.currentThread().getName().startsWith("evento-rocksdb-writer-")) {
+                    throw new AssertionError("a broken listener");
+                }
+            });
+            AtomicInteger errors = new AtomicInteger();
+            AtomicInteger committed = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                String id = "writer-" + w;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int v = 1; v <= commitsEach; v++) {
+                        try {
+                            executor.write(events("t", id, v, v));
+                        } catch (AssertionError e) {
+                            errors.incrementAndGet();
+                        }
+                        committed.incrementAndGet();
+                    }
+                }));
+            }
+            for (Thread thread : threads) {
+                thread.join(PATIENCE.toMillis());
+            }
+
+            assertThat(threads).noneMatch(Thread::isAlive);
+            assertThat(errors).hasPositiveValue();
+            assertThat(committed).hasValue(writers * commitsEach);
+            assertThat(executor.appends()).isEqualTo(writers * commitsEach);
+        }
+    }
+
+    @Test
     void writes_queued_while_the_writer_is_busy_are_committed_in_one_write_batch() throws Exception {
         WriterGate gate = new WriterGate();
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))

@@ -1,5 +1,6 @@
 package io.evento.rocksdb;
 
+import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.internal.Ulids;
 import io.evento.spi.Executor;
@@ -38,6 +39,15 @@ final class TestEvents {
 
     /** Every event of a small store, in global order. */
     static List<StoredEvent> all(Executor executor) {
-        return executor.read(ReadQuery.all(PageRequest.forward(10_000))).nodes();
+        // Page by page: a racing test can write more than one page holds.
+        List<StoredEvent> all = new ArrayList<>();
+        Page<StoredEvent> page = executor.read(ReadQuery.all(PageRequest.forward(10_000)));
+        all.addAll(page.nodes());
+        while (page.pageInfo().hasNextPage()) {
+            String after = page.pageInfo().endCursor().orElseThrow();
+            page = executor.read(ReadQuery.all(PageRequest.forward(10_000, after)));
+            all.addAll(page.nodes());
+        }
+        return all;
     }
 }
