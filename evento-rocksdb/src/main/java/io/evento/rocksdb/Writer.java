@@ -220,7 +220,7 @@ final class Writer {
             lock.unlock();
         }
         if (combine) {
-            combine();
+            combine(command);
         }
         return command.await();
     }
@@ -231,7 +231,7 @@ final class Writer {
      * over; the writer thread waits while the role is held). Afterwards the role goes back, and the
      * writer thread is woken only if work arrived meanwhile.
      */
-    private void combine() {
+    private void combine(Command<?> own) {
         List<Command<?>> group = new ArrayList<>();
         boolean appended;
         boolean holding = true;
@@ -258,12 +258,19 @@ final class Writer {
             // Whatever failed (a native error, a stack overflow at the application's depth), the
             // role must go back and nobody may wait for this group: the writer stops.
             die(t, group, holding);
+            if (own.isDone()) {
+                own.wakeChildren();
+            }
             throw t;
         }
+        if (own.isDone()) {
+            // Its two (see release), outside the role, which the unparks would only lengthen.
+            own.wakeChildren();
+        }
         if (appended) {
-            // After the role went back and the group's callers were woken (release wakes the
-            // combiner's two itself): later commits and this group's callers do not wait for the
-            // listeners, and a listener that throws strands nobody.
+            // After the role went back and the group's callers were woken: later commits and this
+            // group's callers do not wait for the listeners, and a listener that throws strands
+            // nobody.
             signal.fire();
         }
     }
@@ -552,9 +559,9 @@ final class Writer {
                 order.add(command);
             }
         }
-        // A combining caller is awake already: at the root, it wakes its two as soon as it sees its
-        // command done, and nobody unparks it. Unparked, it would keep a stale permit, and its next
-        // park elsewhere (in the application) would return at once.
+        // A combining caller is awake already: at the root, it wakes its two itself once it has
+        // handed the role back, and nobody unparks it. Unparked, it would keep a stale permit, and
+        // its next park elsewhere (in the application) would return at once.
         Thread self = Thread.currentThread();
         for (int i = 1; i < order.size(); i++) {
             if (order.get(i).caller == self) {
@@ -576,12 +583,8 @@ final class Writer {
         for (int i = size - 1; i >= 0; i--) {
             order.get(i).done = true;
         }
-        Command<?> root = order.getFirst();
-        if (root.caller != self) {
-            LockSupport.unpark(root.caller);
-        } else {
-            // Woken now, not when the combiner gets to await: it fires the listeners first.
-            root.wakeChildren();
+        if (order.getFirst().caller != self) {
+            LockSupport.unpark(order.getFirst().caller);
         }
     }
 
