@@ -674,7 +674,9 @@ public final class MysqlExecutor implements JdbcExecutor {
         String id = first.aggregatorId();
         int commitEnd = expected + events.size();
         long[] last = new long[1];
-        Optional<String> routingKey = withConnection("writing events to " + type + "/" + id, c -> {
+        boolean[] sealed = new boolean[1];
+        SqlWork<Optional<String>> attempt = c -> {
+            sealed[0] = false;
             Optional<String> key = first.routingKey();
             if (expected > 0) {
                 Optional<Optional<String>> fact = known.routingKeyIfAtVersion(type, id, expected);
@@ -684,12 +686,28 @@ public final class MysqlExecutor implements JdbcExecutor {
                 last[0] = insert(c, events, key, commitEnd);
             } catch (SQLException e) {
                 if (MysqlErrors.isDuplicateKey(e)) {
-                    throw duplicate(c, type, id, expected, e);
+                    RuntimeException failure = duplicate(c, type, id, expected, e);
+                    sealed[0] = !(failure instanceof ConcurrencyException);
+                    throw failure;
                 }
                 throw e;
             }
             return key;
-        });
+        };
+        Optional<String> routingKey;
+        for (int attempts = 1; ; attempts++) {
+            try {
+                routingKey = withConnection("writing events to " + type + "/" + id, attempt);
+                break;
+            } catch (StoreException e) {
+                // Sealed while it stalled: nothing was written, and a new insert takes new positions.
+                // The sequencer seals only positions that stalled for SEAL_AFTER, so a second stall in
+                // a row is rare and a third means the server is starved: then the caller hears of it.
+                if (!sealed[0] || attempts == SEALED_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
         known.record(type, id, commitEnd, routingKey);
         // Report the write before waking anyone: a woken reader's read then waits for the horizon
         // to pass it.
@@ -721,6 +739,9 @@ public final class MysqlExecutor implements JdbcExecutor {
                 e,
                 true);
     }
+
+    /** How many times {@link #write} tries an insert whose positions were sealed while it stalled. */
+    private static final int SEALED_ATTEMPTS = 3;
 
     /**
      * The routing key of the aggregate, read from version {@code expected}, which must exist: the
