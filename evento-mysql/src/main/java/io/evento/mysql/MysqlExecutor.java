@@ -105,7 +105,9 @@ import org.slf4j.LoggerFactory;
  * one statement, or one transaction of a few statements for a commit of more than 500 events; only
  * a writer stalled in the middle of one (waiting for a lock, a process frozen, a connection lost
  * without a reset, which the server ends at its {@code wait_timeout}) holds the horizon back for
- * long.
+ * long. An insert that stalls for 100 ms between taking its positions and writing its rows (a
+ * starved server) may find them sealed: it wrote nothing, and {@link #write} tries it again with new
+ * positions, up to three times in all.
  *
  * <p>Why there is no lease. Several executors (in several processes) may run passes at once. Each
  * publishes a horizon it proved, and the larger wins, so no pass needs to know of another. A
