@@ -242,7 +242,7 @@ final class Writer {
             } finally {
                 lock.unlock();
             }
-            appended = commit(group, batch);
+            appended = commit(group);
             lock.lock();
             try {
                 combining = false;
@@ -258,14 +258,12 @@ final class Writer {
             // Whatever failed (a native error, a stack overflow at the application's depth), the
             // role must go back and nobody may wait for this group: the writer stops.
             die(t, group, holding);
+            throw t;
+        } finally {
             if (own.isDone()) {
+                // Its two (see release), outside the role, which the unparks would only lengthen.
                 own.wakeChildren();
             }
-            throw t;
-        }
-        if (own.isDone()) {
-            // Its two (see release), outside the role, which the unparks would only lengthen.
-            own.wakeChildren();
         }
         if (appended) {
             // After the role went back and the group's callers were woken: later commits and this
@@ -302,7 +300,7 @@ final class Writer {
         List<Command<?>> group = new ArrayList<>();
         try {
             while (take(group)) {
-                if (commit(group, batch)) {
+                if (commit(group)) {
                     signal.fire();
                 }
                 group.clear();
@@ -406,7 +404,10 @@ final class Writer {
         }
     }
 
-    /** Moves the next group into {@code group}: the commands held back for a turn first (they were queued earlier), then the queue. */
+    /**
+     * Moves the next group into {@code group}: the commands held back for a turn first (they were
+     * queued earlier), then the queue.
+     */
     private void fill(List<Command<?>> group) {
         int weight = moveInto(group, heldBack, 0);
         moveInto(group, queue, weight);
@@ -484,7 +485,7 @@ final class Writer {
     }
 
     /** Commits a group and releases its callers; {@code true} if it appended events. */
-    private boolean commit(List<Command<?>> group, WriteBatch batch) {
+    private boolean commit(List<Command<?>> group) {
         holdBackForTurns(group);
         if (group.isEmpty()) {
             return false;
