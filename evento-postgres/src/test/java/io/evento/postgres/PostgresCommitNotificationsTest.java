@@ -13,7 +13,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +77,47 @@ class PostgresCommitNotificationsTest {
                             .alias("a call after commit " + version)
                             .until(() -> calls.get() > before);
                 }
+            }
+        }
+    }
+
+    /**
+     * The notifier is woken only when it has gone idle; a commit racing with it going idle must
+     * still be announced. Bursts of commits from several threads, with random gaps, end at random
+     * moments of the notifier's send-and-pause cycle; after each, the request must be taken up.
+     */
+    @Test
+    void commits_racing_with_the_notifier_going_idle_are_all_announced() throws Exception {
+        String schema = DATABASE.newSchema();
+        try (PostgresExecutor b = TestDatabase.open(schema)) {
+            int writers = 3;
+            int[] versions = new int[writers];
+            for (int round = 0; round < 150; round++) {
+                List<Thread> threads = new ArrayList<>();
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                for (int w = 0; w < writers; w++) {
+                    int writer = w;
+                    threads.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            ThreadLocalRandom random = ThreadLocalRandom.current();
+                            for (int i = random.nextInt(1, 6); i > 0; i--) {
+                                // A gap of up to 3 ms: bursts end anywhere in the notifier's cycle.
+                                LockSupport.parkNanos(random.nextLong(3_000_000));
+                                int version = ++versions[writer];
+                                b.write(TestDatabase.events("acc-" + writer, version, version));
+                            }
+                        } catch (Throwable t) {
+                            failure.set(t);
+                        }
+                    }));
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                assertThat(failure.get()).isNull();
+                await().atMost(PATIENCE)
+                        .alias("the last commit of round " + round + " announced")
+                        .until(() -> !b.notifications().announcementPending());
             }
         }
     }
