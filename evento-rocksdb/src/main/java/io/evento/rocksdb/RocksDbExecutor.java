@@ -571,6 +571,11 @@ public final class RocksDbExecutor implements Executor {
         return writer.appends();
     }
 
+    /** Whether the writer thread waits for work, with nobody committing in its stead. */
+    boolean writerIdle() {
+        return writer.idle();
+    }
+
     /** How many writes wait for the writer, not counting the group it is committing. */
     int queuedWrites() {
         return writer.queued();
