@@ -70,13 +70,11 @@ public final class Bench {
                 try {
                     results.addAll(scenario.run(backend, mode));
                 } catch (Exception e) {
-                    results.add(new Result(
+                    results.add(Result.alone(
                             scenario.name(),
                             backend.name(),
                             "-",
                             Double.NaN,
-                            Double.NaN,
-                            "",
                             "",
                             Double.NaN,
                             Double.NaN,

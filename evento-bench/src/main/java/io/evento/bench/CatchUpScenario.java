@@ -241,14 +241,12 @@ final class CatchUpScenario implements Scenario {
 
     private static Result lowHeapResult(Backend backend, double rate, String met, String note) {
         String spread = Measure.format(rate);
-        return new Result(
+        return Result.alone(
                 "catch-up in -Xmx128m",
                 backend.name(),
                 "events/s",
                 rate,
-                Double.NaN,
                 spread + "–" + spread,
-                "-",
                 Double.NaN,
                 Double.NaN,
                 "runs in -Xmx128m",

@@ -201,14 +201,12 @@ final class LatencyScenario implements Scenario {
             double min = Arrays.stream(latencies).min().orElse(Double.NaN);
             double max = Arrays.stream(latencies).max().orElse(Double.NaN);
             String met = !targeted ? "-" : p50 <= 10 && p99 <= 50 ? "yes" : "no";
-            return new Result(
+            return Result.alone(
                     scenario,
                     backend.name(),
                     "ms",
                     p50,
-                    Double.NaN,
                     Measure.format(min) + "–" + Measure.format(max),
-                    "-",
                     p50,
                     p99,
                     target,

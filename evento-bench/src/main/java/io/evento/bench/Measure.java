@@ -9,7 +9,13 @@ import java.util.Locale;
 /**
  * Times the library against its baseline: warm-up rounds first, then timed rounds that alternate
  * library and raw, so that a machine getting slower or faster during the run (a checkpoint, another
- * process) weighs on both sides alike.
+ * process, a disk whose flushes slow down) weighs on both sides alike.
+ *
+ * <p>The ratio is the median of the ratios of each library round to the raw round right after it.
+ * A server's rates drift during a run by more than the library's cost (PostgreSQL's commit rate,
+ * bound by WAL flushes, moved between rounds by 15% and more on this machine); a ratio of the two
+ * sides' medians would take the library's median from one moment and the baseline's from another,
+ * while each pair shares its moment.
  */
 final class Measure {
     private Measure() {}
@@ -42,8 +48,40 @@ final class Measure {
         }
     }
 
-    /** The library's rates and the baseline's, from the same run. */
-    record Pair(Rates library, Rates raw) {}
+    /**
+     * The library's rates and the baseline's, from the same run: round {@code i} of each ran one
+     * after the other.
+     */
+    record Pair(Rates library, Rates raw) {
+        Pair {
+            if (library.perSecond().length != raw.perSecond().length) {
+                throw new IllegalArgumentException("the two sides ran different numbers of rounds");
+            }
+        }
+
+        /** The median over the rounds of library / raw. */
+        double ratio() {
+            return roundRatios().median();
+        }
+
+        /** The least and greatest of the rounds' ratios. */
+        String ratioSpread() {
+            double[] r = roundRatios().perSecond();
+            double min = Arrays.stream(r).min().orElse(Double.NaN);
+            double max = Arrays.stream(r).max().orElse(Double.NaN);
+            return String.format(Locale.ROOT, "%.2f–%.2f", min, max);
+        }
+
+        private Rates roundRatios() {
+            double[] lib = library.perSecond();
+            double[] base = raw.perSecond();
+            double[] ratios = new double[lib.length];
+            for (int i = 0; i < lib.length; i++) {
+                ratios[i] = lib[i] / base[i];
+            }
+            return new Rates(ratios);
+        }
+    }
 
     /** Rounds of a fixed duration, counting operations. */
     static Pair timed(Mode mode, Round library, Round raw) throws Exception {

@@ -20,13 +20,14 @@ final class Report {
     static void table(List<Result> results, PrintStream out) {
         String header = String.format(
                 Locale.ROOT,
-                "%-38s %-9s %-9s %14s %14s %7s %8s %8s  %-28s %s",
+                "%-38s %-9s %-9s %14s %14s %7s %-11s %8s %8s  %-28s %s",
                 "scenario",
                 "backend",
                 "unit",
                 "library",
                 "raw",
                 "ratio",
+                "round range",
                 "p50 ms",
                 "p99 ms",
                 "target",
@@ -36,13 +37,14 @@ final class Report {
         for (Result r : results) {
             out.println(String.format(
                     Locale.ROOT,
-                    "%-38s %-9s %-9s %14s %14s %7s %8s %8s  %-28s %s%s",
+                    "%-38s %-9s %-9s %14s %14s %7s %-11s %8s %8s  %-28s %s%s",
                     r.scenario(),
                     r.backend(),
                     r.unit(),
                     Measure.format(r.library()),
                     Measure.format(r.baseline()),
                     Double.isNaN(r.ratio()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio()),
+                    r.ratioSpread(),
                     Measure.format(r.p50()),
                     Measure.format(r.p99()),
                     r.target(),
@@ -71,6 +73,7 @@ final class Report {
             number(row, "library", r.library());
             number(row, "baseline", r.baseline());
             number(row, "ratio", r.ratio());
+            row.put("ratioSpread", r.ratioSpread());
             row.put("librarySpread", r.spread());
             row.put("baselineSpread", r.baselineSpread());
             number(row, "p50", r.p50());

@@ -11,6 +11,9 @@ package io.evento.bench;
  * @param baseline the raw baseline's median rate, NaN if there is none
  * @param spread the library's min–max over the iterations, as text
  * @param baselineSpread the baseline's min–max
+ * @param ratio library / baseline: the median of the rounds' ratios (see {@link Measure}), NaN
+ *     without a baseline
+ * @param ratioSpread the least and greatest of the rounds' ratios, as text, "-" without a baseline
  * @param p50 median latency in ms for latency scenarios, NaN otherwise
  * @param p99 99th percentile latency in ms, NaN otherwise
  * @param target the target, as text
@@ -25,20 +28,33 @@ record Result(
         double baseline,
         String spread,
         String baselineSpread,
+        double ratio,
+        String ratioSpread,
         double p50,
         double p99,
         String target,
         String met,
         String note) {
 
-    /** Library / baseline, NaN without a baseline. */
-    double ratio() {
-        return Double.isNaN(baseline) || baseline == 0 ? Double.NaN : library / baseline;
+    /** A result without a baseline: a latency, a run that failed, a measurement of its own. */
+    static Result alone(
+            String scenario,
+            String backend,
+            String unit,
+            double value,
+            String spread,
+            double p50,
+            double p99,
+            String target,
+            String met,
+            String note) {
+        return new Result(
+                scenario, backend, unit, value, Double.NaN, spread, "-", Double.NaN, "-", p50, p99, target, met, note);
     }
 
     static Result rates(
             String scenario, String backend, String unit, Measure.Pair pair, double targetRatio, String target) {
-        double ratio = pair.library().median() / pair.raw().median();
+        double ratio = pair.ratio();
         return new Result(
                 scenario,
                 backend,
@@ -47,6 +63,8 @@ record Result(
                 pair.raw().median(),
                 pair.library().spread(),
                 pair.raw().spread(),
+                ratio,
+                pair.ratioSpread(),
                 Double.NaN,
                 Double.NaN,
                 target,
@@ -56,6 +74,19 @@ record Result(
 
     Result withNote(String text) {
         return new Result(
-                scenario, backend, unit, library, baseline, spread, baselineSpread, p50, p99, target, met, text);
+                scenario,
+                backend,
+                unit,
+                library,
+                baseline,
+                spread,
+                baselineSpread,
+                ratio,
+                ratioSpread,
+                p50,
+                p99,
+                target,
+                met,
+                text);
     }
 }
