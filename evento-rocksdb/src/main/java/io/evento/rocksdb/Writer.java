@@ -225,21 +225,24 @@ final class Writer {
      * @throws StoreException if the writer is closed, or the write failed
      */
     <T> T submit(Command<T> command) {
+        boolean appended = false;
         if (syncs) {
-            if (enqueue(command)) {
-                combine(command);
+            appended = enqueue(command) && combine(command);
+        } else {
+            // Without a sync to share, callers take the role in turn, as they would a lock, and
+            // each commits on its own thread; see the class comment.
+            committers.lock();
+            try {
+                appended = enqueue(command) && combine(command);
+            } finally {
+                committers.unlock();
             }
-            return command.await();
         }
-        // Without a sync to share, callers take the role in turn, as they would a lock, and each
-        // commits on its own thread; see the class comment.
-        committers.lock();
-        try {
-            if (enqueue(command)) {
-                combine(command);
-            }
-        } finally {
-            committers.unlock();
+        if (appended) {
+            // After the role went back and the group's callers were woken, holding no lock: later
+            // commits and this group's callers do not wait for the listeners, and a listener that
+            // throws, blocks or writes itself strands nobody.
+            signal.fire();
         }
         return command.await();
     }
@@ -279,8 +282,10 @@ final class Writer {
      * caller holds the {@code combining} role, which gives it the writer's state (the lock hands it
      * over; the writer thread waits while the role is held). Afterwards the role goes back, and the
      * writer thread is woken only if work arrived meanwhile.
+     *
+     * @return whether the group appended events: the caller then fires the commit signal
      */
-    private void combine(Command<?> own) {
+    private boolean combine(Command<?> own) {
         List<Command<?>> group = new ArrayList<>();
         boolean appended;
         boolean holding = true;
@@ -314,12 +319,7 @@ final class Writer {
                 own.wakeChildren();
             }
         }
-        if (appended) {
-            // After the role went back and the group's callers were woken: later commits and this
-            // group's callers do not wait for the listeners, and a listener that throws strands
-            // nobody.
-            signal.fire();
-        }
+        return appended;
     }
 
     /** Refuses new commands, lets the writer commit those already queued, and waits for it to end. */

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -390,6 +391,35 @@ class GroupCommitTest {
             assertThat(onCallers).hasValue(writers * commitsEach);
             assertThat(elsewhere).hasValue(0);
             assertThat(all(executor)).hasSize(writers * commitsEach);
+        }
+    }
+
+    @Test
+    void a_listener_may_wait_for_a_write_of_another_thread() throws Exception {
+        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+            AtomicBoolean first = new AtomicBoolean(true);
+            AtomicBoolean otherFinished = new AtomicBoolean();
+            executor.onCommit(() -> {
+                if (first.getAndSet(false)) {
+                    // Listeners run on the committing caller's thread: holding nothing by then, or
+                    // this write would wait for the listener that waits for it.
+                    Thread other = Thread.ofPlatform().start(() -> executor.write(events("t", "other", 1, 1)));
+                    try {
+                        other.join(Duration.ofSeconds(5));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    otherFinished.set(!other.isAlive());
+                }
+            });
+            await().atMost(PATIENCE).until(executor::writerIdle);
+
+            executor.write(events("t", "first", 1, 1));
+
+            assertThat(otherFinished)
+                    .as("the other thread's write, awaited by the listener")
+                    .isTrue();
+            assertThat(executor.readAggregate("t", "other", 0, 10)).hasSize(1);
         }
     }
 
