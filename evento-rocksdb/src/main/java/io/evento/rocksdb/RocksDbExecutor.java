@@ -66,8 +66,11 @@ import org.rocksdb.Status;
  * everything queued, checks each operation against the store
  * as the operations before it leave it (an append's expected version, a lease's owner and token), and
  * writes all that passed
- * in <em>one</em> RocksDB write batch; only then are the callers released. Many concurrent
- * committers thus share one log write (and, with {@link Durability#SYNC}, one fsync). A conflicting
+ * in <em>one</em> RocksDB write batch; only then are the callers released. With {@link
+ * Durability#SYNC}, many concurrent committers thus share one log write and one fsync. With {@link
+ * Durability#ASYNC} there is no fsync to share, and waking each caller whose write another thread
+ * committed costs more than the write: callers take the writer's role in turn, as they would a lock
+ * (not a fair one), and each commits its own write on its own thread. A conflicting
  * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
  * commit. Because one group at a time does every check and write, a lease check and the checkpoint or parked
  * event it guards are atomic (fencing), and an append's version check cannot race another append.
@@ -135,14 +138,16 @@ public final class RocksDbExecutor implements Executor {
     public enum Durability {
         /**
          * Every write batch is synced to disk (an fsync of the write-ahead log) before its callers
-         * return, so commits also survive a power loss. Concurrent commits share one sync per group.
+         * return, so commits also survive a power loss. Concurrent commits are grouped and share one
+         * sync per group.
          */
         SYNC,
         /**
          * Every write batch is written to the write-ahead log, which the operating system syncs
          * later: commits survive a crash of the application, and a power loss may roll back the
          * latest ones (never to an inconsistent state). The default, and by far the faster; it
-         * matches the SQLite executor's default.
+         * matches the SQLite executor's default. Concurrent callers commit in turn, each its own
+         * write on its own thread.
          */
         ASYNC
     }
@@ -493,8 +498,9 @@ public final class RocksDbExecutor implements Executor {
      *
      * <p>The listener is called after each group commit that appended events, once those events are
      * readable and their committers released, by the thread that committed the group: the writer's
-     * own, or a caller that committed in its stead (before its write returns). It must not block or
-     * call the executor. This store
+     * own, or a caller that committed in its stead (before its write returns, holding no lock of the
+     * executor's). It must not block or call the executor: the writer thread calls it too, and a write
+     * it made there would wait for that thread. This store
      * can be open in one process only, so no commit goes unnoticed.
      */
     @Override
