@@ -101,8 +101,9 @@ import org.slf4j.LoggerFactory;
  * NOTIFY} on the channel {@code evento_<schema>} (shortened, with a checksum, when that exceeds
  * PostgreSQL's 63-byte limit). Commits never notify inside their own transaction
  * (PostgreSQL serialises the commits of notifying transactions): a background thread sends one
- * {@code pg_notify} for any number of commits made while the previous one was in flight, so a commit
- * costs no extra round trip. The first write starts that thread; the first listener starts a thread
+ * {@code pg_notify} for any number of commits made while the previous one was in flight or in the 5
+ * ms after it, so a commit costs no extra round trip, and under load other processes learn of a
+ * commit up to 5 ms later. The first write starts that thread; the first listener starts a thread
  * that listens, stopped when the last registration is closed. Both are daemon threads, stopped by
  * {@link #close()}. A notification can be missed (while the listening connection is being
  * reopened, for example), so subscribers still poll, less often.
