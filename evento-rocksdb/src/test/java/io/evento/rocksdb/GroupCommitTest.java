@@ -95,7 +95,11 @@ class GroupCommitTest {
     void a_listener_that_throws_an_error_on_a_committing_caller_strands_no_other_caller() throws Exception {
         int writers = 16;
         int commitsEach = 200;
-        try (RocksDbExecutor executor = RocksDbExecutor.open(dir.resolve("store"))) {
+        // SYNC: there, a committing caller's group holds other callers' commands (without it,
+        // callers commit in turn, each its own).
+        try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
+                .durability(Durability.SYNC)
+                .open()) {
             // An Error each time a caller that committed a group (not the writer thread) calls the
             // listener: that caller's write throws it, and everyone else in its group must still
             // be woken.
