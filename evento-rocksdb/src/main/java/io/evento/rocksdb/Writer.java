@@ -425,7 +425,7 @@ final class Writer {
                     continue;
                 }
                 if (!heldBack.isEmpty()) {
-                    long wait = closing ? 0 : earliestTurnEnd() - System.nanoTime();
+                    long wait = closing ? 0 : heldBackWait();
                     if (wait <= 0) {
                         break;
                     }
@@ -500,12 +500,21 @@ final class Writer {
         return weight;
     }
 
-    private long earliestTurnEnd() {
-        long earliest = Long.MAX_VALUE;
-        for (Turn turn : turns.values()) {
-            earliest = Math.min(earliest, turn.untilNanos());
+    /**
+     * How long, in nanoseconds, until a held-back command may go: until its aggregate's turn ends,
+     * or none if that turn is over (a full group may have left it behind after the turn ended).
+     */
+    private long heldBackWait() {
+        long now = System.nanoTime();
+        long wait = Long.MAX_VALUE;
+        for (Command<?> command : heldBack) {
+            Turn turn = turns.get(command.aggregate());
+            if (turn == null) {
+                return 0;
+            }
+            wait = Math.min(wait, turn.untilNanos() - now);
         }
-        return earliest;
+        return wait;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.evento.rocksdb;
 import static io.evento.rocksdb.TestEvents.all;
 import static io.evento.rocksdb.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -27,6 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +164,81 @@ class GroupCommitTest {
                     .isEqualTo(2);
             assertThat(all(executor)).hasSize(36);
         }
+    }
+
+    /**
+     * The loser whose turn it is goes first, ahead of what was held back for it, and ends the turn:
+     * what stays held back must then go at once, not wait for a turn that no longer exists (it
+     * waited for the next command before, which in this test never comes). A turn lasts 2 ms, so
+     * the scenario is played until it happened five times: a held-back append, then the loser.
+     */
+    @Test
+    void appends_held_back_for_a_turn_that_its_loser_ended_are_committed_without_a_later_write() throws Exception {
+        // Groups of one command: the loser's append fills the group, and what was held back stays.
+        try (RocksDbExecutor executor =
+                RocksDbExecutor.builder(dir.resolve("store")).maxBatch(1).open()) {
+            executor.write(events("t", "other", 1, 1));
+            int played = 0;
+            for (int attempt = 0; attempt < 200 && played < 5; attempt++) {
+                String hot = "hot-" + attempt;
+                executor.write(events("t", hot, 1, 1));
+                CountDownLatch go = new CountDownLatch(1);
+                AtomicReference<Throwable> loserFailure = new AtomicReference<>();
+                // The loser: it lost a race before (on another aggregate), so its append outranks the
+                // held-back one.
+                Thread loser = Thread.ofPlatform().start(() -> {
+                    try {
+                        assertThatThrownBy(() -> executor.write(events("t", "other", 1, 1)))
+                                .isInstanceOf(ConcurrencyException.class);
+                        go.await();
+                        // It wins when the scenario played; if the turn ran out first, either may.
+                        executor.write(events("t", hot, 2, 2));
+                    } catch (ConcurrencyException e) {
+                        // The held-back append came first.
+                    } catch (Throwable t) {
+                        loserFailure.set(t);
+                    }
+                });
+                // A conflict makes the aggregate a loser's turn (priority 1) for 2 ms...
+                assertThatThrownBy(() -> executor.write(events("t", hot, 1, 1)))
+                        .isInstanceOf(ConcurrencyException.class);
+                // ...and an append of a thread that never lost is held back for it.
+                AtomicReference<Object> heldOutcome = new AtomicReference<>();
+                Thread held = Thread.ofPlatform().start(() -> {
+                    try {
+                        executor.write(events("t", hot, 2, 2));
+                        heldOutcome.set("ok");
+                    } catch (ConcurrencyException e) {
+                        heldOutcome.set("conflict");
+                    }
+                });
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2);
+                while (System.nanoTime() < until && held.isAlive() && !parkedHeldBack(executor, held)) {
+                    Thread.onSpinWait();
+                }
+                if (parkedHeldBack(executor, held)) {
+                    played++;
+                }
+                go.countDown();
+                loser.join(PATIENCE.toMillis());
+                held.join(PATIENCE.toMillis());
+
+                assertThat(loserFailure.get()).isNull();
+                assertThat(held.isAlive())
+                        .as("the held-back append of attempt %d still waits", attempt)
+                        .isFalse();
+                assertThat(heldOutcome.get()).isIn("ok", "conflict");
+                assertThat(executor.readAggregate("t", hot, 0, 10)).hasSize(2);
+            }
+            assertThat(played)
+                    .as("times an append was held back when its loser came")
+                    .isEqualTo(5);
+        }
+    }
+
+    /** Whether {@code caller} is parked for its write's outcome with nothing queued: held back. */
+    private static boolean parkedHeldBack(RocksDbExecutor executor, Thread caller) {
+        return LockSupport.getBlocker(caller) instanceof Writer.Command<?> && executor.queuedWrites() == 0;
     }
 
     @Test
@@ -317,10 +395,12 @@ class GroupCommitTest {
     void callers_racing_on_one_aggregate_take_turns_so_none_loses_many_races_in_a_row(int maxBatch) throws Exception {
         int racers = 8;
         int appendsEach = 25;
-        try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
+        // The executor is closed first: closing commits whatever is still held back, so a stranded
+        // racer fails the test instead of keeping it waiting for its threads.
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+                RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
                         .maxBatch(maxBatch)
-                        .open();
-                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                        .open()) {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Integer>> streaks = new ArrayList<>();
             for (int r = 0; r < racers; r++) {
