@@ -359,7 +359,7 @@ public final class RocksDbExecutor implements Executor {
         ensureOpen();
         int[] lost = RACES_LOST.get();
         try {
-            writer.submit(new Writer.Append(store, copy, expected, lost[0]));
+            writer.submit(new EventCommands.Append(store, copy, expected, lost[0]));
             lost[0] = 0;
         } catch (ConcurrencyException e) {
             lost[0]++;
@@ -403,14 +403,14 @@ public final class RocksDbExecutor implements Executor {
             throw new IllegalArgumentException("lease ttl must be positive, was " + ttl);
         }
         ensureOpen();
-        return writer.submit(new Writer.AcquireLease(key, workerId, ttl));
+        return writer.submit(new LeaseCommands.Acquire(key, workerId, ttl));
     }
 
     @Override
     public void releaseLease(Lease lease) {
         Objects.requireNonNull(lease, "lease");
         ensureOpen();
-        writer.submit(new Writer.ReleaseLease(lease));
+        writer.submit(new LeaseCommands.Release(lease));
     }
 
     @Override
@@ -437,7 +437,7 @@ public final class RocksDbExecutor implements Executor {
         Objects.requireNonNull(lease, "lease");
         Validation.cursor(cursor);
         ensureOpen();
-        writer.submit(new Writer.Acknowledge(lease, cursor));
+        writer.submit(new SubscriberCommands.Acknowledge(lease, cursor));
     }
 
     @Override
@@ -445,21 +445,21 @@ public final class RocksDbExecutor implements Executor {
         Validation.name("key", key);
         Objects.requireNonNull(cursor, "cursor").ifPresent(Validation::cursor);
         ensureOpen();
-        writer.submit(new Writer.ResetSubscriber(key, cursor));
+        writer.submit(new SubscriberCommands.Reset(key, cursor));
     }
 
     @Override
     public void pauseSubscriber(String key, boolean paused) {
         Validation.name("key", key);
         ensureOpen();
-        writer.submit(new Writer.PauseSubscriber(key, paused));
+        writer.submit(new SubscriberCommands.Pause(key, paused));
     }
 
     @Override
     public void park(Lease lease, ParkedEvent event) {
         Validation.parkedUnder(lease, event);
         ensureOpen();
-        writer.submit(new Writer.Park(lease, event));
+        writer.submit(new ParkingCommands.Park(lease, event));
     }
 
     @Override
@@ -490,7 +490,7 @@ public final class RocksDbExecutor implements Executor {
         Validation.name("key", key);
         Validation.id("eventId", eventId);
         ensureOpen();
-        return writer.submit(new Writer.Unpark(key, eventId));
+        return writer.submit(new ParkingCommands.Unpark(key, eventId));
     }
 
     /**
@@ -525,7 +525,7 @@ public final class RocksDbExecutor implements Executor {
     public void saveSnapshot(StoredSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         ensureOpen();
-        writer.submit(new Writer.SaveSnapshot(store, snapshot));
+        writer.submit(new SnapshotCommands.Save(store, snapshot));
     }
 
     /**

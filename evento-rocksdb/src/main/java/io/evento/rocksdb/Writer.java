@@ -1,16 +1,9 @@
 package io.evento.rocksdb;
 
 import io.evento.ConcurrencyException;
-import io.evento.LeaseLostException;
 import io.evento.StoreException;
 import io.evento.internal.CommitSignal;
-import io.evento.spi.Lease;
-import io.evento.spi.ParkedEvent;
-import io.evento.spi.StoredEvent;
-import io.evento.spi.StoredSnapshot;
 import java.time.Clock;
-import java.time.DateTimeException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -126,8 +119,6 @@ import org.rocksdb.WriteBatch;
  */
 final class Writer {
     private static final int HEAD_CACHE_SIZE = 16_384;
-
-    private static final byte[] EMPTY = new byte[0];
 
     private final Store store;
     private final Clock clock;
@@ -803,6 +794,21 @@ final class Writer {
         Instant now() {
             return clock.instant();
         }
+
+        /** The position the next appended event takes. */
+        long nextPosition() {
+            return nextPosition;
+        }
+
+        /**
+         * Records an append staged at the positions up to {@code nextPosition} (exclusive), which
+         * left its aggregate at {@code head}.
+         */
+        void appended(AggregateKey aggregate, Head head, long nextPosition) {
+            this.nextPosition = nextPosition;
+            appends++;
+            heads.put(aggregate, head);
+        }
     }
 
     /**
@@ -898,375 +904,5 @@ final class Writer {
             }
             return e;
         }
-    }
-
-    /** Appends one commit's events to one aggregate. */
-    static final class Append extends Command<Void> {
-        private final Store store;
-        private final List<StoredEvent> events;
-        private final int expected;
-        private final AggregateKey aggregate;
-        private final byte[] aggregatePrefix;
-        private final byte[] typePrefix;
-        private final byte[] routingPrefix;
-        private final byte[][] namePrefixes;
-        private final byte[][] values;
-        private final int priority;
-
-        /** Encodes the events in the caller's thread, so the writer only has to write them. */
-        Append(Store store, List<StoredEvent> events, int expected, int priority) {
-            this.store = store;
-            this.priority = priority;
-            this.events = events;
-            this.expected = expected;
-            StoredEvent first = events.getFirst();
-            this.aggregate = new AggregateKey(first.aggregatorType(), first.aggregatorId());
-            this.aggregatePrefix = Keys.aggregate(first.aggregatorType(), first.aggregatorId());
-            this.typePrefix = Keys.type(first.aggregatorType());
-            this.routingPrefix = Keys.routing(first.routingKey());
-            this.namePrefixes = new byte[events.size()][];
-            this.values = new byte[events.size()][];
-            Map<String, byte[]> names = new HashMap<>();
-            for (int i = 0; i < events.size(); i++) {
-                StoredEvent e = events.get(i);
-                namePrefixes[i] = names.computeIfAbsent(e.name(), n -> Keys.name(first.aggregatorType(), n));
-                values[i] = Records.event(e);
-            }
-        }
-
-        @Override
-        int weight() {
-            return events.size();
-        }
-
-        @Override
-        int priority() {
-            return priority;
-        }
-
-        @Override
-        AggregateKey aggregate() {
-            return aggregate;
-        }
-
-        @Override
-        String describe() {
-            return "writing " + events.size() + " events to " + aggregate.type() + "/" + aggregate.id();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Head head = group.head(aggregate, aggregatePrefix, expected);
-            if (head.version() != expected) {
-                fail(new ConcurrencyException(aggregate.type(), aggregate.id(), expected, null));
-                return;
-            }
-            // An aggregate keeps the routing key of its first event.
-            Optional<String> routingKey = expected == 0 ? events.getFirst().routingKey() : head.routingKey();
-            byte[] routing =
-                    routingKey.equals(events.getFirst().routingKey()) ? routingPrefix : Keys.routing(routingKey);
-            long position = group.nextPosition;
-            for (int i = 0; i < events.size(); i++) {
-                StoredEvent e = events.get(i);
-                byte[] value =
-                        e.routingKey().equals(routingKey) ? values[i] : Records.event(e.withRoutingKey(routingKey));
-                group.put(store.events, Keys.position(position), value);
-                group.put(
-                        store.aggregates,
-                        Keys.withVersion(aggregatePrefix, e.version()),
-                        Records.aggregateEntry(position, routingKey));
-                group.put(store.byType, Keys.withPosition(typePrefix, position), EMPTY);
-                group.put(store.byName, Keys.withPosition(namePrefixes[i], position), EMPTY);
-                group.put(store.byRouting, Keys.withPosition(routing, position), EMPTY);
-                position++;
-            }
-            group.nextPosition = position;
-            group.appends++;
-            group.heads.put(aggregate, new Head(events.getLast().version(), routingKey));
-            succeed(null);
-        }
-
-        @Override
-        RuntimeException inCaller(RuntimeException e) {
-            if (e instanceof ConcurrencyException c) {
-                return new ConcurrencyException(c.aggregatorType(), c.aggregatorId(), c.expectedVersion(), null);
-            }
-            return super.inCaller(e);
-        }
-    }
-
-    /** Takes or extends a lease. */
-    static final class AcquireLease extends Command<Optional<Lease>> {
-        private final String key;
-        private final byte[] dbKey;
-        private final String workerId;
-        private final Duration ttl;
-
-        AcquireLease(String key, String workerId, Duration ttl) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
-            this.workerId = workerId;
-            this.ttl = ttl;
-        }
-
-        @Override
-        String describe() {
-            return "acquiring the lease of subscription " + key;
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
-            Instant now = group.now();
-            boolean mine = workerId.equals(s.workerId());
-            // A paused key refuses its own holder too: that is how a pause stops a running worker.
-            if (s.paused() || (!mine && s.workerId() != null && s.expiresAt().isAfter(now))) {
-                succeed(Optional.empty());
-                return;
-            }
-            // The token grows whenever the lease changes hands (or was revoked: then nobody holds
-            // it, not even its former worker), so a former owner is fenced off.
-            long token = mine ? s.token() : s.token() + 1;
-            Instant expiresAt = plus(now, ttl);
-            group.putSubscriber(key, dbKey, new Records.Subscriber(workerId, token, expiresAt, s.cursor(), false));
-            succeed(Optional.of(new Lease(key, workerId, token, expiresAt)));
-        }
-
-        private static Instant plus(Instant now, Duration ttl) {
-            try {
-                return now.plus(ttl);
-            } catch (DateTimeException | ArithmeticException e) {
-                return Instant.MAX;
-            }
-        }
-    }
-
-    /** Gives a lease up, keeping its token so the next owner's is larger. */
-    static final class ReleaseLease extends Command<Void> {
-        private final Lease lease;
-        private final byte[] dbKey;
-
-        ReleaseLease(Lease lease) {
-            this.lease = lease;
-            this.dbKey = Keys.subscriber(lease.key());
-        }
-
-        @Override
-        String describe() {
-            return "releasing the lease of subscription " + lease.key();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
-            if (holds(s, lease, group.now())) {
-                group.putSubscriber(
-                        lease.key(),
-                        dbKey,
-                        new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor(), s.paused()));
-            }
-            succeed(null);
-        }
-    }
-
-    /** Moves a checkpoint, if the lease is still held. */
-    static final class Acknowledge extends Command<Void> {
-        private final Lease lease;
-        private final byte[] dbKey;
-        private final String cursor;
-
-        Acknowledge(Lease lease, String cursor) {
-            this.lease = lease;
-            this.dbKey = Keys.subscriber(lease.key());
-            this.cursor = cursor;
-        }
-
-        @Override
-        String describe() {
-            return "acknowledging subscription " + lease.key();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
-            if (!holds(s, lease, group.now())) {
-                fail(new LeaseLostException(lease.key(), lease.workerId()));
-                return;
-            }
-            group.putSubscriber(
-                    lease.key(),
-                    dbKey,
-                    new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor, s.paused()));
-            succeed(null);
-        }
-
-        @Override
-        RuntimeException inCaller(RuntimeException e) {
-            if (e instanceof LeaseLostException) {
-                return new LeaseLostException(lease.key(), lease.workerId());
-            }
-            return super.inCaller(e);
-        }
-    }
-
-    /** Moves a checkpoint whoever holds the lease, and revokes the lease. */
-    static final class ResetSubscriber extends Command<Void> {
-        private final String key;
-        private final byte[] dbKey;
-        private final String cursor;
-
-        ResetSubscriber(String key, Optional<String> cursor) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
-            this.cursor = cursor.orElse(null);
-        }
-
-        @Override
-        String describe() {
-            return "resetting subscription " + key;
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
-            // No worker and a lapsed lease, same token: whoever takes it next, its former holder
-            // included, gets token + 1, which fences off the lease it held.
-            group.putSubscriber(key, dbKey, new Records.Subscriber(null, s.token(), Instant.EPOCH, cursor, s.paused()));
-            succeed(null);
-        }
-    }
-
-    /** Pauses or resumes a subscription. */
-    static final class PauseSubscriber extends Command<Void> {
-        private final String key;
-        private final byte[] dbKey;
-        private final boolean paused;
-
-        PauseSubscriber(String key, boolean paused) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
-            this.paused = paused;
-        }
-
-        @Override
-        String describe() {
-            return (paused ? "pausing" : "resuming") + " subscription " + key;
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
-            group.putSubscriber(
-                    key, dbKey, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), s.cursor(), paused));
-            succeed(null);
-        }
-    }
-
-    /** Sets an event aside for a subscription, if the lease is still held. */
-    static final class Park extends Command<Void> {
-        private final Lease lease;
-        private final ParkedEvent event;
-        private final ParkedKey parkedKey;
-        private final byte[] subscriberKey;
-        private final byte[] eventKey;
-        private final byte[] value;
-
-        /** Encodes the entry in the caller's thread, so the writer only has to check and write it. */
-        Park(Lease lease, ParkedEvent event) {
-            this.lease = lease;
-            this.event = event;
-            this.parkedKey = new ParkedKey(event.key(), event.eventId());
-            this.subscriberKey = Keys.subscriber(lease.key());
-            this.eventKey = Keys.parkedEvent(event.key(), event.eventId());
-            this.value = Records.parked(event);
-        }
-
-        @Override
-        String describe() {
-            return "parking event " + event.eventId() + " of subscription " + lease.key();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            if (!holds(group.subscriber(lease.key(), subscriberKey), lease, group.now())) {
-                fail(new LeaseLostException(lease.key(), lease.workerId()));
-                return;
-            }
-            group.putParked(parkedKey, eventKey, value);
-            succeed(null);
-        }
-
-        @Override
-        RuntimeException inCaller(RuntimeException e) {
-            if (e instanceof LeaseLostException) {
-                return new LeaseLostException(lease.key(), lease.workerId());
-            }
-            return super.inCaller(e);
-        }
-    }
-
-    /** Removes a parked event. */
-    static final class Unpark extends Command<Boolean> {
-        private final ParkedKey parkedKey;
-        private final byte[] eventKey;
-
-        Unpark(String key, String eventId) {
-            this.parkedKey = new ParkedKey(key, eventId);
-            this.eventKey = Keys.parkedEvent(key, eventId);
-        }
-
-        @Override
-        String describe() {
-            return "unparking event " + parkedKey.eventId() + " of subscription " + parkedKey.key();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            succeed(group.deleteParked(parkedKey, eventKey));
-        }
-    }
-
-    /** Saves a snapshot, replacing the previous one. */
-    static final class SaveSnapshot extends Command<Void> {
-        private final Store store;
-        private final StoredSnapshot snapshot;
-        private final byte[] key;
-        private final byte[] value;
-
-        SaveSnapshot(Store store, StoredSnapshot snapshot) {
-            this.store = store;
-            this.snapshot = snapshot;
-            this.key = Keys.snapshot(snapshot.projection(), snapshot.aggregatorType(), snapshot.aggregatorId());
-            this.value = Records.snapshot(snapshot);
-        }
-
-        @Override
-        String describe() {
-            return "saving snapshot " + snapshot.projection() + " of " + snapshot.aggregatorType() + "/"
-                    + snapshot.aggregatorId();
-        }
-
-        @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            group.put(store.snapshots, key, value);
-            succeed(null);
-        }
-    }
-
-    /** Whether a lease is the current, unexpired one (fencing): same worker, same token, not expired. */
-    static boolean holds(Records.Subscriber s, Lease lease, Instant now) {
-        return s != null
-                && lease.workerId().equals(s.workerId())
-                && s.token() == lease.token()
-                && s.expiresAt().isAfter(now);
     }
 }
