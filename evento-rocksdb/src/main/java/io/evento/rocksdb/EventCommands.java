@@ -19,11 +19,11 @@ final class EventCommands {
     private EventCommands() {}
 
     /** Appends one commit's events to one aggregate. */
-    static final class Append extends Writer.Command<Void> {
+    static final class Append extends Command<Void> {
         private final Store store;
         private final List<StoredEvent> events;
         private final int expected;
-        private final Writer.AggregateKey aggregate;
+        private final StagedGroup.AggregateKey aggregate;
         private final byte[] aggregatePrefix;
         private final byte[] typePrefix;
         private final byte[] routingPrefix;
@@ -38,7 +38,7 @@ final class EventCommands {
             this.events = events;
             this.expected = expected;
             StoredEvent first = events.getFirst();
-            this.aggregate = new Writer.AggregateKey(first.aggregatorType(), first.aggregatorId());
+            this.aggregate = new StagedGroup.AggregateKey(first.aggregatorType(), first.aggregatorId());
             this.aggregatePrefix = Keys.aggregate(first.aggregatorType(), first.aggregatorId());
             this.typePrefix = Keys.type(first.aggregatorType());
             this.routingPrefix = Keys.routing(first.routingKey());
@@ -63,7 +63,7 @@ final class EventCommands {
         }
 
         @Override
-        Writer.AggregateKey aggregate() {
+        StagedGroup.AggregateKey aggregate() {
             return aggregate;
         }
 
@@ -73,8 +73,8 @@ final class EventCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
-            Writer.Head head = group.head(aggregate, aggregatePrefix, expected);
+        void stage(StagedGroup group) throws RocksDBException {
+            StagedGroup.Head head = group.head(aggregate, aggregatePrefix, expected);
             if (head.version() != expected) {
                 fail(new ConcurrencyException(aggregate.type(), aggregate.id(), expected, null));
                 return;
@@ -98,7 +98,7 @@ final class EventCommands {
                 group.put(store.byRouting, Keys.withPosition(routing, position), EMPTY);
                 position++;
             }
-            group.appended(aggregate, new Writer.Head(events.getLast().version(), routingKey), position);
+            group.appended(aggregate, new StagedGroup.Head(events.getLast().version(), routingKey), position);
             succeed(null);
         }
 

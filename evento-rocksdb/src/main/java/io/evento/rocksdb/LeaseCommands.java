@@ -21,7 +21,7 @@ final class LeaseCommands {
     private LeaseCommands() {}
 
     /** Takes or extends a lease. */
-    static final class Acquire extends Writer.Command<Optional<Lease>> {
+    static final class Acquire extends Command<Optional<Lease>> {
         private final String key;
         private final byte[] dbKey;
         private final String workerId;
@@ -40,7 +40,7 @@ final class LeaseCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(key, dbKey);
             if (s == null) {
                 s = Records.Subscriber.NEW;
@@ -70,7 +70,7 @@ final class LeaseCommands {
     }
 
     /** Gives a lease up, keeping its token so the next owner's is larger. */
-    static final class Release extends Writer.Command<Void> {
+    static final class Release extends Command<Void> {
         private final Lease lease;
         private final byte[] dbKey;
 
@@ -85,7 +85,7 @@ final class LeaseCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(lease.key(), dbKey);
             if (holds(s, lease, group.now())) {
                 group.putSubscriber(

@@ -14,10 +14,10 @@ final class ParkingCommands {
     private ParkingCommands() {}
 
     /** Sets an event aside for a subscription, if the lease is still held. */
-    static final class Park extends Writer.Command<Void> {
+    static final class Park extends Command<Void> {
         private final Lease lease;
         private final ParkedEvent event;
-        private final Writer.ParkedKey parkedKey;
+        private final StagedGroup.ParkedKey parkedKey;
         private final byte[] subscriberKey;
         private final byte[] eventKey;
         private final byte[] value;
@@ -26,7 +26,7 @@ final class ParkingCommands {
         Park(Lease lease, ParkedEvent event) {
             this.lease = lease;
             this.event = event;
-            this.parkedKey = new Writer.ParkedKey(event.key(), event.eventId());
+            this.parkedKey = new StagedGroup.ParkedKey(event.key(), event.eventId());
             this.subscriberKey = Keys.subscriber(lease.key());
             this.eventKey = Keys.parkedEvent(event.key(), event.eventId());
             this.value = Records.parked(event);
@@ -38,7 +38,7 @@ final class ParkingCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             if (!LeaseCommands.holds(group.subscriber(lease.key(), subscriberKey), lease, group.now())) {
                 fail(new LeaseLostException(lease.key(), lease.workerId()));
                 return;
@@ -57,12 +57,12 @@ final class ParkingCommands {
     }
 
     /** Removes a parked event. */
-    static final class Unpark extends Writer.Command<Boolean> {
-        private final Writer.ParkedKey parkedKey;
+    static final class Unpark extends Command<Boolean> {
+        private final StagedGroup.ParkedKey parkedKey;
         private final byte[] eventKey;
 
         Unpark(String key, String eventId) {
-            this.parkedKey = new Writer.ParkedKey(key, eventId);
+            this.parkedKey = new StagedGroup.ParkedKey(key, eventId);
             this.eventKey = Keys.parkedEvent(key, eventId);
         }
 
@@ -72,7 +72,7 @@ final class ParkingCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             succeed(group.deleteParked(parkedKey, eventKey));
         }
     }

@@ -154,7 +154,7 @@ public final class RocksDbExecutor implements Executor {
 
     private final Path directory;
     private final Store store;
-    private final Writer writer;
+    private final GroupCommit writer;
     private final EventReads reads;
     private final CommitSignal signal = new CommitSignal();
     private final String storeId;
@@ -170,7 +170,7 @@ public final class RocksDbExecutor implements Executor {
         this.storeId = store.storeId;
         this.closedMessage = "the RocksDB executor of " + directory + " is closed";
         this.reads = new EventReads(store);
-        this.writer = new Writer(store, clock, maxBatch, closedMessage, signal);
+        this.writer = new GroupCommit(store, clock, maxBatch, closedMessage, signal);
     }
 
     /**

@@ -8,7 +8,7 @@ final class SnapshotCommands {
     private SnapshotCommands() {}
 
     /** Saves a snapshot, replacing the previous one. */
-    static final class Save extends Writer.Command<Void> {
+    static final class Save extends Command<Void> {
         private final Store store;
         private final StoredSnapshot snapshot;
         private final byte[] key;
@@ -28,7 +28,7 @@ final class SnapshotCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             group.put(store.snapshots, key, value);
             succeed(null);
         }

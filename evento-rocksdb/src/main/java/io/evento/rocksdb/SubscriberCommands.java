@@ -14,7 +14,7 @@ final class SubscriberCommands {
     private SubscriberCommands() {}
 
     /** Moves a checkpoint, if the lease is still held. */
-    static final class Acknowledge extends Writer.Command<Void> {
+    static final class Acknowledge extends Command<Void> {
         private final Lease lease;
         private final byte[] dbKey;
         private final String cursor;
@@ -31,7 +31,7 @@ final class SubscriberCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(lease.key(), dbKey);
             if (!LeaseCommands.holds(s, lease, group.now())) {
                 fail(new LeaseLostException(lease.key(), lease.workerId()));
@@ -54,7 +54,7 @@ final class SubscriberCommands {
     }
 
     /** Moves a checkpoint whoever holds the lease, and revokes the lease. */
-    static final class Reset extends Writer.Command<Void> {
+    static final class Reset extends Command<Void> {
         private final String key;
         private final byte[] dbKey;
         private final String cursor;
@@ -71,7 +71,7 @@ final class SubscriberCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(key, dbKey);
             if (s == null) {
                 s = Records.Subscriber.NEW;
@@ -84,7 +84,7 @@ final class SubscriberCommands {
     }
 
     /** Pauses or resumes a subscription. */
-    static final class Pause extends Writer.Command<Void> {
+    static final class Pause extends Command<Void> {
         private final String key;
         private final byte[] dbKey;
         private final boolean paused;
@@ -101,7 +101,7 @@ final class SubscriberCommands {
         }
 
         @Override
-        void stage(Writer.Group group) throws RocksDBException {
+        void stage(StagedGroup group) throws RocksDBException {
             Records.Subscriber s = group.subscriber(key, dbKey);
             if (s == null) {
                 s = Records.Subscriber.NEW;

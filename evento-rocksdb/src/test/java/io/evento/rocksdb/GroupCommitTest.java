@@ -238,7 +238,7 @@ class GroupCommitTest {
 
     /** Whether {@code caller} is parked for its write's outcome with nothing queued: held back. */
     private static boolean parkedHeldBack(RocksDbExecutor executor, Thread caller) {
-        return LockSupport.getBlocker(caller) instanceof Writer.Command<?> && executor.queuedWrites() == 0;
+        return LockSupport.getBlocker(caller) instanceof Command<?> && executor.queuedWrites() == 0;
     }
 
     @Test

@@ -3,8 +3,9 @@ package io.evento.rocksdb;
 import io.evento.ConcurrencyException;
 import io.evento.StoreException;
 import io.evento.internal.CommitSignal;
+import io.evento.rocksdb.StagedGroup.AggregateKey;
+import io.evento.rocksdb.StagedGroup.Head;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,27 +14,39 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 /**
- * The store's writer: it commits queued operations in groups, one group at a time.
+ * The store's group commit: every write of the executor is a {@link Command}, queued here and
+ * committed in groups, one group at a time, each group in one RocksDB write batch.
  *
- * <h2>Group commit</h2>
+ * <h2>Why groups</h2>
  *
  * <p>A caller wraps its operation in a {@link Command} (encoding its events on its own thread),
- * queues it and parks until the writer completes it. The writer takes everything queued (up to
- * {@code maxBatch} events), stages the commands one after the other into one RocksDB {@link
- * WriteBatch} and writes that batch once, with the executor's durability — one write-ahead-log
- * append, and with {@code SYNC} one fsync, for the whole group. Only then does it complete the
- * group's commands, so a caller returns only once its write is visible to every reader.
+ * queues it and parks until its group is committed. Whoever commits (the <em>writer</em>, below)
+ * takes everything queued (up to {@code maxBatch} events), stages the commands one after the other
+ * into one RocksDB {@link WriteBatch} and writes that batch once, with the executor's durability —
+ * one write-ahead-log append, and with {@code SYNC} one fsync, for the whole group. Only then does
+ * it complete the group's commands, so a caller returns only once its write is visible to every
+ * reader. The commands live by concern ({@link EventCommands}, {@link LeaseCommands}, {@link
+ * SubscriberCommands}, {@link ParkingCommands}, {@link SnapshotCommands}); this class only knows
+ * how to group, order, stage, write and release them.
+ *
+ * <p>Each command is checked against the store as it will be when the commands staged before it
+ * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
+ * records, parked events) in an overlay, the {@link StagedGroup}, and consults it before the store.
+ * The outcome is exactly that of running the group's commands one at a time. A command whose check
+ * fails (a {@link ConcurrencyException}, a lost lease) stages nothing and fails alone; the others
+ * in its group still commit. Commands check everything before they stage their first write, so one
+ * that throws while checking (a read error, say) fails alone too. If the batch write itself fails,
+ * every command of the group fails with that {@link StoreException}: the outcome of each may have
+ * depended on the others.
  *
  * <h2>Who commits: the writer thread, or a combining caller</h2>
  *
@@ -52,6 +65,8 @@ import org.rocksdb.WriteBatch;
  * held appends to 0.64–0.73 of raw {@code db.write} calls). A virtual thread never combines: its
  * carrier would stay pinned for the fsync, so it queues and parks, unmounted.
  *
+ * <h2>Taking turns without a sync to share</h2>
+ *
  * <p>Without {@code SYNC} ({@code ASYNC}), a batch costs little more than its own commands, and what
  * costs is waking each caller whose command another thread committed: a context switch per commit
  * (8 writers of 1 event: 0.88 of raw {@code db.write} calls grouped, against 1.05 for callers
@@ -63,16 +78,7 @@ import org.rocksdb.WriteBatch;
  * (a turn's held-back commands) and what is left at close; commands still pass one at a time
  * through the same checks, turns and positions.
  *
- * <p>Each command is checked against the store as it will be when the commands staged before it
- * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
- * records) in an overlay and consults it before the store. The outcome is exactly that of running
- * the group's commands one at a time. A command whose check fails (a {@link ConcurrencyException},
- * a lost lease) stages nothing and fails alone; the others in its group still commit. Commands
- * check everything before they stage their first write, so one that throws while checking (a read
- * error, say) fails alone too. If the batch write itself fails, every command of the group fails
- * with that {@link StoreException}: the outcome of each may have depended on the others.
- *
- * <h2>Fairness under contention</h2>
+ * <h2>Fairness for losers</h2>
  *
  * <p>The commands of one group were queued concurrently, so any order of them is a valid one. By
  * default it is queue order. But callers racing on one aggregate ("append after the current
@@ -87,6 +93,10 @@ import org.rocksdb.WriteBatch;
  * holds them back from its groups) until that loser's append arrives or the turn ends. With
  * {@code k} callers racing, none loses more than about {@code k} times in a row; a loser that does
  * not come back costs the others one turn's wait.
+ *
+ * <p>Callers are released as a tree, losers first: the writer wakes one caller, and each woken
+ * caller wakes two more (see {@link #release}), so waking a group costs the writer one system call,
+ * not one per caller.
  *
  * <h2>Positions</h2>
  *
@@ -111,13 +121,23 @@ import org.rocksdb.WriteBatch;
  * sequence and so its place, and lets unparking delete it without a scan. Parking is checked
  * against the lease in the same step as it is staged, so it is fenced exactly like acknowledging.
  *
+ * <h2>Closing and failures</h2>
+ *
+ * <p>{@link #close()} refuses new commands, lets the writer thread commit those already queued (the
+ * held-back ones included, without further turns) and waits for it to end. A failed check or a
+ * failed batch write fails only its command or its group (above). Anything else that goes wrong
+ * while committing — a native error, a stack overflow at the application's depth — stops the
+ * writer: the role goes back (a combining caller gives it up, the writer thread waits for one to),
+ * every command not yet done fails with a {@link StoreException}, and so does every later one. No
+ * caller is left parked for a group that will never be committed.
+ *
  * <h2>Commit notifications</h2>
  *
  * <p>After a batch holding appends is written and its callers released, whoever committed it fires
  * the executor's {@link CommitSignal}: the writer thread, or a combining caller before its own
  * write returns. Listeners must be quick.
  */
-final class Writer {
+final class GroupCommit {
     private static final int HEAD_CACHE_SIZE = 16_384;
 
     private final Store store;
@@ -162,7 +182,7 @@ final class Writer {
         }
     };
 
-    Writer(Store store, Clock clock, int maxBatch, String closedMessage, CommitSignal signal) {
+    GroupCommit(Store store, Clock clock, int maxBatch, String closedMessage, CommitSignal signal) {
         this.store = store;
         this.clock = clock;
         this.maxBatch = maxBatch;
@@ -542,7 +562,7 @@ final class Writer {
     private void startTurns(List<Command<?>> group) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TURN_MILLIS);
         for (Command<?> command : group) {
-            if (command.aggregate() != null && command.failure instanceof ConcurrencyException) {
+            if (command.aggregate() != null && command.lostRace()) {
                 // The loser comes back having lost one more race in a row.
                 turns.merge(
                         command.aggregate(),
@@ -564,15 +584,15 @@ final class Writer {
             group.sort(Comparator.comparingInt(Command<?>::priority).reversed());
         }
         batch.clear();
-        Group staged = new Group(batch, lastPosition + 1, lastParked + 1);
+        StagedGroup staged = new StagedGroup(store, clock, heads, batch, lastPosition + 1, lastParked + 1);
         boolean appended = false;
         try {
             for (Command<?> command : group) {
-                int puts = staged.puts;
+                int puts = staged.puts();
                 try {
                     command.stage(staged);
                 } catch (RocksDBException | RuntimeException e) {
-                    if (staged.puts != puts) {
+                    if (staged.puts() != puts) {
                         // Commands check everything before they stage a write; this cannot be undone.
                         throw e;
                     }
@@ -582,10 +602,10 @@ final class Writer {
                                     : (RuntimeException) e);
                 }
             }
-            if (staged.puts > 0) {
+            if (staged.puts() > 0) {
                 // The last position needs no record of its own: it is the events' last key.
-                long last = staged.nextPosition - 1;
-                long parked = staged.nextParked - 1;
+                long last = staged.nextPosition() - 1;
+                long parked = staged.nextParked() - 1;
                 if (parked != lastParked) {
                     batch.put(store.meta, Keys.LAST_PARKED, Keys.position(parked));
                 }
@@ -593,9 +613,9 @@ final class Writer {
                 writeBatches.incrementAndGet();
                 lastPosition = last;
                 lastParked = parked;
-                heads.putAll(staged.heads);
-                appends.addAndGet(staged.appends);
-                appended = staged.appends > 0;
+                heads.putAll(staged.heads());
+                appends.addAndGet(staged.appends());
+                appended = staged.appends() > 0;
             }
         } catch (RocksDBException e) {
             StoreException failure = RocksErrors.failure("writing a batch of " + group.size() + " operations", e);
@@ -633,7 +653,7 @@ final class Writer {
         // its next park elsewhere (in the application) would return at once.
         Thread self = Thread.currentThread();
         for (int i = 1; i < order.size(); i++) {
-            if (order.get(i).caller == self) {
+            if (order.get(i).caller() == self) {
                 order.addFirst(order.remove(i));
                 break;
             }
@@ -641,8 +661,8 @@ final class Writer {
         int size = order.size();
         for (int i = 0; i < size; i++) {
             Command<?> command = order.get(i);
-            command.left = 2 * i + 1 < size ? order.get(2 * i + 1) : null;
-            command.right = 2 * i + 2 < size ? order.get(2 * i + 2) : null;
+            command.wakes(
+                    2 * i + 1 < size ? order.get(2 * i + 1) : null, 2 * i + 2 < size ? order.get(2 * i + 2) : null);
         }
         // Done from the last to the first. A caller may see its command done before anyone wakes it
         // (it had not parked yet) and wake its two at once, so theirs must be done already: a caller
@@ -650,10 +670,10 @@ final class Writer {
         // order), and its two are later. Set first to last, a writer preempted half-way left a
         // caller woken too early: it found its flag still false, parked again, and nobody woke it.
         for (int i = size - 1; i >= 0; i--) {
-            order.get(i).done = true;
+            order.get(i).markDone();
         }
-        if (order.getFirst().caller != self) {
-            LockSupport.unpark(order.getFirst().caller);
+        if (order.getFirst().caller() != self) {
+            LockSupport.unpark(order.getFirst().caller());
         }
     }
 
@@ -666,243 +686,6 @@ final class Writer {
         return false;
     }
 
-    /** The identity of an aggregate. */
-    record AggregateKey(String type, String id) {}
-
     /** An aggregate's turn: appends from callers below {@code priority} wait until {@code untilNanos}. */
     private record Turn(int priority, long untilNanos) {}
-
-    /** The identity of a parked event: its subscription key and event id. */
-    record ParkedKey(String key, String eventId) {}
-
-    /** An aggregate's current version and routing key. */
-    record Head(int version, Optional<String> routingKey) {
-        /** An aggregate without events. */
-        static final Head ABSENT = new Head(0, Optional.empty());
-
-        /** An aggregate at some version other than the one asked about. */
-        static final Head ELSEWHERE = new Head(-1, Optional.empty());
-    }
-
-    /** What a group has staged so far, and access to the store as it will be once the group is written. */
-    final class Group {
-        private final WriteBatch batch;
-        private final Map<AggregateKey, Head> heads = new HashMap<>();
-        private final Map<String, Optional<Records.Subscriber>> subscribers = new HashMap<>();
-        // The group's parks and unparks: (key, event id) → sequence, empty once unparked.
-        private final Map<ParkedKey, Optional<Long>> parked = new HashMap<>();
-        private long nextPosition;
-        private long nextParked;
-        private int appends;
-        private int puts;
-
-        private Group(WriteBatch batch, long nextPosition, long nextParked) {
-            this.batch = batch;
-            this.nextPosition = nextPosition;
-            this.nextParked = nextParked;
-        }
-
-        /**
-         * The aggregate's head if it is at version {@code expected} ({@link Head#ABSENT} for 0), or
-         * {@link Head#ELSEWHERE} if it is at another version. Reads the store only on a miss of the
-         * group's and the writer's heads, with point lookups (which bloom filters answer for absent
-         * keys without reading a block): {@code expected} must exist and {@code expected + 1} not,
-         * since versions have no holes.
-         */
-        Head head(AggregateKey key, byte[] prefix, int expected) throws RocksDBException {
-            Head head = heads.get(key);
-            if (head == null) {
-                head = Writer.this.heads.get(key);
-            }
-            if (head != null) {
-                return head;
-            }
-            if (expected > 0) {
-                byte[] entry = store.db.get(store.aggregates, Keys.withVersion(prefix, expected));
-                if (entry == null) {
-                    return Head.ELSEWHERE;
-                }
-                if (store.db.get(store.aggregates, Keys.withVersion(prefix, expected + 1)) != null) {
-                    return Head.ELSEWHERE;
-                }
-                return new Head(expected, Records.aggregateEntry(entry).routingKey());
-            }
-            return store.db.get(store.aggregates, Keys.withVersion(prefix, 1)) == null ? Head.ABSENT : Head.ELSEWHERE;
-        }
-
-        /** A subscriber's record, or {@code null} if the key has none. */
-        Records.Subscriber subscriber(String key, byte[] dbKey) throws RocksDBException {
-            Optional<Records.Subscriber> staged = subscribers.get(key);
-            if (staged != null) {
-                return staged.orElse(null);
-            }
-            byte[] value = store.db.get(store.subscribers, dbKey);
-            return value == null ? null : Records.subscriber(value);
-        }
-
-        void putSubscriber(String key, byte[] dbKey, Records.Subscriber subscriber) throws RocksDBException {
-            put(store.subscribers, dbKey, Records.subscriber(subscriber));
-            subscribers.put(key, Optional.of(subscriber));
-        }
-
-        /** The sequence number of a parked event, or empty if it is not parked. */
-        Optional<Long> parkedSequence(ParkedKey key, byte[] dbKey) throws RocksDBException {
-            Optional<Long> staged = parked.get(key);
-            if (staged != null) {
-                return staged;
-            }
-            byte[] value = store.db.get(store.parkedByEvent, dbKey);
-            return value == null ? Optional.empty() : Optional.of(Records.parkedSlot(value));
-        }
-
-        /** Parks an event under its sequence number, the one it had if it was already parked. */
-        void putParked(ParkedKey key, byte[] dbKey, byte[] value) throws RocksDBException {
-            Optional<Long> existing = parkedSequence(key, dbKey);
-            long sequence;
-            if (existing.isPresent()) {
-                sequence = existing.get();
-            } else {
-                sequence = nextParked++;
-                put(store.parkedByEvent, dbKey, Records.parkedSlot(sequence));
-            }
-            put(store.parked, Keys.parked(key.key(), sequence), value);
-            parked.put(key, Optional.of(sequence));
-        }
-
-        /** Unparks an event; {@code false} if it was not parked. */
-        boolean deleteParked(ParkedKey key, byte[] dbKey) throws RocksDBException {
-            Optional<Long> existing = parkedSequence(key, dbKey);
-            if (existing.isEmpty()) {
-                return false;
-            }
-            delete(store.parked, Keys.parked(key.key(), existing.get()));
-            delete(store.parkedByEvent, dbKey);
-            parked.put(key, Optional.empty());
-            return true;
-        }
-
-        void put(ColumnFamilyHandle family, byte[] key, byte[] value) throws RocksDBException {
-            puts++;
-            batch.put(family, key, value);
-        }
-
-        void delete(ColumnFamilyHandle family, byte[] key) throws RocksDBException {
-            puts++;
-            batch.delete(family, key);
-        }
-
-        Instant now() {
-            return clock.instant();
-        }
-
-        /** The position the next appended event takes. */
-        long nextPosition() {
-            return nextPosition;
-        }
-
-        /**
-         * Records an append staged at the positions up to {@code nextPosition} (exclusive), which
-         * left its aggregate at {@code head}.
-         */
-        void appended(AggregateKey aggregate, Head head, long nextPosition) {
-            this.nextPosition = nextPosition;
-            appends++;
-            heads.put(aggregate, head);
-        }
-    }
-
-    /**
-     * An operation for the writer. Created and awaited by the caller's thread; staged and completed by
-     * the writer. The outcome is published by the volatile {@code done}.
-     */
-    abstract static class Command<T> {
-        private final Thread caller = Thread.currentThread();
-        private volatile boolean done;
-        // Whom this command's caller wakes once it is woken itself; set before `done`.
-        private Command<?> left;
-        private Command<?> right;
-        private T result;
-        private RuntimeException failure;
-
-        /** How many races its caller lost in a row before: a higher priority goes first in a group. */
-        int priority() {
-            return 0;
-        }
-
-        /** The aggregate an append writes to; {@code null} for other commands. */
-        AggregateKey aggregate() {
-            return null;
-        }
-
-        /** How much this command counts against the group size: its number of events. */
-        int weight() {
-            return 1;
-        }
-
-        /** Checks the command against the store and stages its writes; sets its outcome. */
-        abstract void stage(Writer.Group group) throws RocksDBException;
-
-        /** What the command does, for error messages. */
-        abstract String describe();
-
-        final void succeed(T value) {
-            result = value;
-        }
-
-        final void fail(RuntimeException e) {
-            failure = e;
-        }
-
-        final boolean failed() {
-            return failure != null;
-        }
-
-        final boolean isDone() {
-            return done;
-        }
-
-        final void complete() {
-            done = true;
-            LockSupport.unpark(caller);
-        }
-
-        /** Wakes the two callers this one wakes (once: they would keep a stale permit otherwise). */
-        final void wakeChildren() {
-            if (left != null) {
-                LockSupport.unpark(left.caller);
-                left = null;
-            }
-            if (right != null) {
-                LockSupport.unpark(right.caller);
-                right = null;
-            }
-        }
-
-        /** Waits for the outcome, uninterruptibly: once queued, the command commits or fails as a whole. */
-        final T await() {
-            boolean interrupted = false;
-            while (!done) {
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                }
-            }
-            wakeChildren();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (failure != null) {
-                throw inCaller(failure);
-            }
-            return result;
-        }
-
-        /** The failure to throw in the caller's thread, so its stack trace shows the caller. */
-        RuntimeException inCaller(RuntimeException e) {
-            if (e instanceof StoreException s) {
-                return new StoreException(s.getMessage(), s, s.isTransient());
-            }
-            return e;
-        }
-    }
 }
