@@ -1,5 +1,6 @@
 package io.evento.rocksdb;
 
+import io.evento.LeaseLostException;
 import io.evento.spi.Lease;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -8,43 +9,33 @@ import java.util.Optional;
 import org.rocksdb.RocksDBException;
 
 /**
- * The writer's commands on leases, and the fencing check that every command a lease guards runs.
+ * The writer's commands on leases, and the fencing that every command a lease guards goes through.
  *
  * <p>A subscription's lease lives in its subscriber record: the worker holding it, a fencing token
  * and when it expires. Acquiring takes a free or lapsed lease, or renews one the worker holds
  * already; the token grows whenever the lease changes hands, so a former holder is fenced off.
  * Releasing lets the lease lapse at once but keeps the token, so the next holder's is larger. The
  * writer runs one command at a time against the store as the commands before it leave it, so a
- * lease check and the write it guards (a checkpoint, a parked event) are atomic.
+ * lease check and the write it guards (a checkpoint, a parked event: see {@link Fenced}) are
+ * atomic.
  */
 final class LeaseCommands {
     private LeaseCommands() {}
 
     /** Takes or extends a lease. */
-    static final class Acquire extends Command<Optional<Lease>> {
-        private final String key;
-        private final byte[] dbKey;
+    static final class Acquire extends SubscriberCommands.OnSubscriber<Optional<Lease>> {
         private final String workerId;
         private final Duration ttl;
 
         Acquire(String key, String workerId, Duration ttl) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
+            super(key, "acquiring the lease of");
             this.workerId = workerId;
             this.ttl = ttl;
         }
 
         @Override
-        String describe() {
-            return "acquiring the lease of subscription " + key;
-        }
-
-        @Override
         void stage(StagedGroup group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
+            Records.Subscriber s = recordOrNew(group);
             Instant now = group.now();
             boolean mine = workerId.equals(s.workerId());
             // A paused key refuses its own holder too: that is how a pause stops a running worker.
@@ -56,7 +47,7 @@ final class LeaseCommands {
             // it, not even its former worker), so a former owner is fenced off.
             long token = mine ? s.token() : s.token() + 1;
             Instant expiresAt = plus(now, ttl);
-            group.putSubscriber(key, dbKey, new Records.Subscriber(workerId, token, expiresAt, s.cursor(), false));
+            put(group, new Records.Subscriber(workerId, token, expiresAt, s.cursor(), false));
             succeed(Optional.of(new Lease(key, workerId, token, expiresAt)));
         }
 
@@ -70,30 +61,56 @@ final class LeaseCommands {
     }
 
     /** Gives a lease up, keeping its token so the next owner's is larger. */
-    static final class Release extends Command<Void> {
+    static final class Release extends SubscriberCommands.OnSubscriber<Void> {
         private final Lease lease;
-        private final byte[] dbKey;
 
         Release(Lease lease) {
+            super(lease.key(), "releasing the lease of");
             this.lease = lease;
-            this.dbKey = Keys.subscriber(lease.key());
-        }
-
-        @Override
-        String describe() {
-            return "releasing the lease of subscription " + lease.key();
         }
 
         @Override
         void stage(StagedGroup group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
+            Records.Subscriber s = record(group);
             if (holds(s, lease, group.now())) {
-                group.putSubscriber(
-                        lease.key(),
-                        dbKey,
-                        new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor(), s.paused()));
+                put(group, new Records.Subscriber(s.workerId(), s.token(), Instant.EPOCH, s.cursor(), s.paused()));
             }
             succeed(null);
+        }
+    }
+
+    /**
+     * A command that only the current holder of a lease may run: it checks the lease ({@link
+     * #holder}) in the same step as it stages its write, and otherwise fails with a {@link
+     * LeaseLostException}.
+     */
+    abstract static class Fenced<T> extends SubscriberCommands.OnSubscriber<T> {
+        final Lease lease;
+
+        Fenced(Lease lease, String doing) {
+            super(lease.key(), doing);
+            this.lease = lease;
+        }
+
+        /**
+         * The subscriber's record if {@link #lease} is still held; otherwise fails the command with
+         * a {@link LeaseLostException} and returns {@code null}: the command then stages nothing.
+         */
+        final Records.Subscriber holder(StagedGroup group) throws RocksDBException {
+            Records.Subscriber s = record(group);
+            if (!holds(s, lease, group.now())) {
+                fail(new LeaseLostException(lease.key(), lease.workerId()));
+                return null;
+            }
+            return s;
+        }
+
+        @Override
+        RuntimeException inCaller(RuntimeException e) {
+            if (e instanceof LeaseLostException) {
+                return new LeaseLostException(lease.key(), lease.workerId());
+            }
+            return super.inCaller(e);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.evento.rocksdb;
 
-import io.evento.LeaseLostException;
 import io.evento.spi.Lease;
 import java.time.Instant;
 import java.util.Optional;
@@ -8,106 +7,102 @@ import org.rocksdb.RocksDBException;
 
 /**
  * The writer's commands on a subscriber's checkpoint and paused flag: acknowledging (fenced by the
- * lease, see {@link LeaseCommands}), resetting and pausing (whoever holds the lease).
+ * lease, see {@link LeaseCommands}), resetting and pausing (whoever holds the lease); and the base
+ * of every command on a subscriber's record, these and the lease's.
  */
 final class SubscriberCommands {
     private SubscriberCommands() {}
 
-    /** Moves a checkpoint, if the lease is still held. */
-    static final class Acknowledge extends Command<Void> {
-        private final Lease lease;
+    /**
+     * A command on one subscriber's record (lease, checkpoint, paused flag): it reads the record as
+     * the commands before it in the group leave it, and stages the new one.
+     */
+    abstract static class OnSubscriber<T> extends Command<T> {
+        final String key;
         private final byte[] dbKey;
+        private final String doing;
+
+        /** A command on {@code key}'s record; {@code doing} is what it does to it, for error messages. */
+        OnSubscriber(String key, String doing) {
+            this.key = key;
+            this.dbKey = Keys.subscriber(key);
+            this.doing = doing;
+        }
+
+        @Override
+        String describe() {
+            return doing + " subscription " + key;
+        }
+
+        /** The subscriber's record, or {@code null} if the key has none. */
+        final Records.Subscriber record(StagedGroup group) throws RocksDBException {
+            return group.subscriber(key, dbKey);
+        }
+
+        /** The subscriber's record, or {@link Records.Subscriber#NEW} if the key has none. */
+        final Records.Subscriber recordOrNew(StagedGroup group) throws RocksDBException {
+            Records.Subscriber s = record(group);
+            return s == null ? Records.Subscriber.NEW : s;
+        }
+
+        /** Stages the subscriber's new record. */
+        final void put(StagedGroup group, Records.Subscriber subscriber) throws RocksDBException {
+            group.putSubscriber(key, dbKey, subscriber);
+        }
+    }
+
+    /** Moves a checkpoint, if the lease is still held. */
+    static final class Acknowledge extends LeaseCommands.Fenced<Void> {
         private final String cursor;
 
         Acknowledge(Lease lease, String cursor) {
-            this.lease = lease;
-            this.dbKey = Keys.subscriber(lease.key());
+            super(lease, "acknowledging");
             this.cursor = cursor;
         }
 
         @Override
-        String describe() {
-            return "acknowledging subscription " + lease.key();
-        }
-
-        @Override
         void stage(StagedGroup group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(lease.key(), dbKey);
-            if (!LeaseCommands.holds(s, lease, group.now())) {
-                fail(new LeaseLostException(lease.key(), lease.workerId()));
+            Records.Subscriber s = holder(group);
+            if (s == null) {
                 return;
             }
-            group.putSubscriber(
-                    lease.key(),
-                    dbKey,
-                    new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor, s.paused()));
+            put(group, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), cursor, s.paused()));
             succeed(null);
-        }
-
-        @Override
-        RuntimeException inCaller(RuntimeException e) {
-            if (e instanceof LeaseLostException) {
-                return new LeaseLostException(lease.key(), lease.workerId());
-            }
-            return super.inCaller(e);
         }
     }
 
     /** Moves a checkpoint whoever holds the lease, and revokes the lease. */
-    static final class Reset extends Command<Void> {
-        private final String key;
-        private final byte[] dbKey;
+    static final class Reset extends OnSubscriber<Void> {
         private final String cursor;
 
         Reset(String key, Optional<String> cursor) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
+            super(key, "resetting");
             this.cursor = cursor.orElse(null);
         }
 
         @Override
-        String describe() {
-            return "resetting subscription " + key;
-        }
-
-        @Override
         void stage(StagedGroup group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
+            Records.Subscriber s = recordOrNew(group);
             // No worker and a lapsed lease, same token: whoever takes it next, its former holder
             // included, gets token + 1, which fences off the lease it held.
-            group.putSubscriber(key, dbKey, new Records.Subscriber(null, s.token(), Instant.EPOCH, cursor, s.paused()));
+            put(group, new Records.Subscriber(null, s.token(), Instant.EPOCH, cursor, s.paused()));
             succeed(null);
         }
     }
 
     /** Pauses or resumes a subscription. */
-    static final class Pause extends Command<Void> {
-        private final String key;
-        private final byte[] dbKey;
+    static final class Pause extends OnSubscriber<Void> {
         private final boolean paused;
 
         Pause(String key, boolean paused) {
-            this.key = key;
-            this.dbKey = Keys.subscriber(key);
+            super(key, paused ? "pausing" : "resuming");
             this.paused = paused;
         }
 
         @Override
-        String describe() {
-            return (paused ? "pausing" : "resuming") + " subscription " + key;
-        }
-
-        @Override
         void stage(StagedGroup group) throws RocksDBException {
-            Records.Subscriber s = group.subscriber(key, dbKey);
-            if (s == null) {
-                s = Records.Subscriber.NEW;
-            }
-            group.putSubscriber(
-                    key, dbKey, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), s.cursor(), paused));
+            Records.Subscriber s = recordOrNew(group);
+            put(group, new Records.Subscriber(s.workerId(), s.token(), s.expiresAt(), s.cursor(), paused));
             succeed(null);
         }
     }
