@@ -32,7 +32,8 @@ import org.rocksdb.WriteBatch;
  * queues it and parks until its group is committed. Whoever commits (the <em>writer</em>, below)
  * takes everything queued (up to {@code maxBatch} events), stages the commands one after the other
  * into one RocksDB {@link WriteBatch} and writes that batch once, with the executor's durability —
- * one write-ahead-log append, and with {@code SYNC} one fsync, for the whole group. Only then does
+ * one write-ahead-log append, and with synced writes ({@code SURVIVES_POWER_LOSS}) one fsync, for
+ * the whole group. Only then does
  * it complete the group's commands, so a caller returns only once its write is visible to every
  * reader. The commands live by concern ({@link EventCommands}, {@link LeaseCommands}, {@link
  * SubscriberCommands}, {@link ParkingCommands}, {@link SnapshotCommands}); this class only knows
@@ -59,7 +60,7 @@ import org.rocksdb.WriteBatch;
  * meanwhile or held back for a turn, closing, a failure). Either way one group is committed at a
  * time, in the same order, with the same checks: only the thread differs.
  *
- * <p>With {@code SYNC} durability, callers that find the role taken queue and park, and commits that
+ * <p>With synced writes ({@link io.evento.Durability#SURVIVES_POWER_LOSS}), callers that find the role taken queue and park, and commits that
  * overlap are grouped: they share one fsync. A commit that meets no other costs no hand-off to the
  * writer thread and back (two wake-ups that, with 8 writers each committing 1 event without sync,
  * held appends to 0.64–0.73 of raw {@code db.write} calls). A virtual thread never combines: its
@@ -67,7 +68,7 @@ import org.rocksdb.WriteBatch;
  *
  * <h2>Taking turns without a sync to share</h2>
  *
- * <p>Without {@code SYNC} ({@code ASYNC}), a batch costs little more than its own commands, and what
+ * <p>Without a sync ({@link io.evento.Durability#SURVIVES_PROCESS_CRASH}, the default), a batch costs little more than its own commands, and what
  * costs is waking each caller whose command another thread committed: a context switch per commit
  * (8 writers of 1 event: 0.88 of raw {@code db.write} calls grouped, against 1.05 for callers
  * committing in turn, in alternating rounds of one process). So each caller queues and combines
@@ -152,7 +153,7 @@ final class GroupCommit {
     // Used by whoever commits: the writer thread, or a caller in the combining role.
     private final WriteBatch batch = new WriteBatch();
 
-    // Without SYNC durability, taken by each caller around queueing and combining. Not fair: a
+    // Without synced writes (SURVIVES_PROCESS_CRASH), taken by each caller around queueing and combining. Not fair: a
     // caller that is running takes it before one that must first be woken.
     private final ReentrantLock committers = new ReentrantLock();
 

@@ -1,6 +1,7 @@
 package io.evento.rocksdb;
 
 import io.evento.ConcurrencyException;
+import io.evento.Durability;
 import io.evento.Limits;
 import io.evento.Page;
 import io.evento.StoreException;
@@ -67,9 +68,9 @@ import org.rocksdb.Status;
  * as the operations before it leave it (an append's expected version, a lease's owner and token), and
  * writes all that passed
  * in <em>one</em> RocksDB write batch; only then are the callers released. With {@link
- * Durability#SYNC}, many concurrent committers thus share one log write and one fsync. With {@link
- * Durability#ASYNC} there is no fsync to share, and waking each caller whose write another thread
- * committed costs more than the write: callers take the writer's role in turn, as they would a lock
+ * Durability#SURVIVES_POWER_LOSS}, many concurrent committers thus share one log write and one
+ * fsync. With {@link Durability#SURVIVES_PROCESS_CRASH} there is no fsync to share, and waking each
+ * caller whose write another thread committed costs more than the write: callers take the writer's role in turn, as they would a lock
  * (not a fair one), and each commits its own write on its own thread. A conflicting
  * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
  * commit. Because one group at a time does every check and write, a lease check and the checkpoint or parked
@@ -99,12 +100,12 @@ import org.rocksdb.Status;
  *
  * <h2>Durability</h2>
  *
- * <p>By default ({@link Durability#ASYNC}) each batch is appended to RocksDB's write-ahead log but
- * not synced: a commit survives a crash of the application, and a power loss may lose the last
- * moments of commits. Recovery replays the longest consistent prefix of the log, so the store stays
- * gap-free and its indexes consistent, and a checkpoint never survives without the events before it.
- * {@link Durability#SYNC} syncs the log for every batch. {@link #close()} syncs it once in either
- * mode.
+ * <p>By default ({@link Durability#SURVIVES_PROCESS_CRASH}) each batch is appended to RocksDB's
+ * write-ahead log but not synced: a commit survives a crash of the application, and a power loss may
+ * lose the last moments of commits. Recovery replays the longest consistent prefix of the log, so the
+ * store stays gap-free and its indexes consistent, and a checkpoint never survives without the events
+ * before it. {@link Durability#SURVIVES_POWER_LOSS} syncs the log for every batch. {@link #close()}
+ * syncs it once in either mode.
  *
  * <h2>Errors</h2>
  *
@@ -131,26 +132,6 @@ public final class RocksDbExecutor implements Executor {
      * again in the same group; the writer lets the one that lost most often go first.
      */
     private static final ThreadLocal<int[]> RACES_LOST = ThreadLocal.withInitial(() -> new int[1]);
-
-    /**
-     * How far a write goes before it returns: to the operating system, or to the disk.
-     */
-    public enum Durability {
-        /**
-         * Every write batch is synced to disk (an fsync of the write-ahead log) before its callers
-         * return, so commits also survive a power loss. Concurrent commits are grouped and share one
-         * sync per group.
-         */
-        SYNC,
-        /**
-         * Every write batch is written to the write-ahead log, which the operating system syncs
-         * later: commits survive a crash of the application, and a power loss may roll back the
-         * latest ones (never to an inconsistent state). The default, and by far the faster; it
-         * matches the SQLite executor's default. Concurrent callers commit in turn, each its own
-         * write on its own thread.
-         */
-        ASYNC
-    }
 
     private final Path directory;
     private final Store store;
@@ -202,7 +183,7 @@ public final class RocksDbExecutor implements Executor {
      *
      * <pre>{@code
      * RocksDbExecutor executor = RocksDbExecutor.builder(Path.of("data/events"))
-     *         .durability(RocksDbExecutor.Durability.SYNC)
+     *         .durability(Durability.SURVIVES_POWER_LOSS)
      *         .maxBatch(1_000)
      *         .open();
      * }</pre>
@@ -234,7 +215,20 @@ public final class RocksDbExecutor implements Executor {
         }
 
         /**
-         * Whether each write batch is synced to disk; {@link Durability#ASYNC} unless set.
+         * How far a write goes before it returns, and so which crash it survives; {@link
+         * Durability#SURVIVES_PROCESS_CRASH} unless set.
+         *
+         * <ul>
+         *   <li>{@link Durability#SURVIVES_PROCESS_CRASH}: every write batch is written to the
+         *       write-ahead log, which the operating system syncs later: commits survive a crash of
+         *       the application, and a power loss may roll back the latest ones (never to an
+         *       inconsistent state). The default, and by far the faster; it matches the SQLite
+         *       executor's default. Concurrent callers commit in turn, each its own write on its own
+         *       thread.
+         *   <li>{@link Durability#SURVIVES_POWER_LOSS}: every write batch is synced to disk (an fsync
+         *       of the write-ahead log) before its callers return, so commits also survive a power
+         *       loss. Concurrent commits are grouped and share one sync per group.
+         * </ul>
          *
          * @param durability the durability
          * @return this builder
@@ -296,7 +290,7 @@ public final class RocksDbExecutor implements Executor {
         public RocksDbExecutor open() {
             return RocksDbExecutor.open(
                     directory,
-                    durability == null ? Durability.ASYNC : durability,
+                    durability == null ? Durability.SURVIVES_PROCESS_CRASH : durability,
                     clock == null ? Clock.systemUTC() : clock,
                     maxBatch == 0 ? DEFAULT_MAX_BATCH : maxBatch);
         }
@@ -318,7 +312,7 @@ public final class RocksDbExecutor implements Executor {
                     false);
         }
         try {
-            Store store = Store.open(real, durability == Durability.SYNC);
+            Store store = Store.open(real, durability == Durability.SURVIVES_POWER_LOSS);
             RocksDbExecutor executor = new RocksDbExecutor(real, store, clock, maxBatch);
             executor.writer.start();
             return executor;
