@@ -81,7 +81,7 @@ abstract class Command<T> {
         LockSupport.unpark(caller);
     }
 
-    /** Links the two commands whose callers this one's caller wakes once it is woken; before {@link #markDone}. */
+    /** Links the two commands whose callers this one's caller wakes once woken; set before {@link #markDone}. */
     final void wakes(Command<?> left, Command<?> right) {
         this.left = left;
         this.right = right;

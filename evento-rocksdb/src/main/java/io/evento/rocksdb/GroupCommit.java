@@ -33,11 +33,10 @@ import org.rocksdb.WriteBatch;
  * takes everything queued (up to {@code maxBatch} events), stages the commands one after the other
  * into one RocksDB {@link WriteBatch} and writes that batch once, with the executor's durability —
  * one write-ahead-log append, and with synced writes ({@code SURVIVES_POWER_LOSS}) one fsync, for
- * the whole group. Only then does
- * it complete the group's commands, so a caller returns only once its write is visible to every
- * reader. The commands live by concern ({@link EventCommands}, {@link LeaseCommands}, {@link
- * SubscriberCommands}, {@link ParkingCommands}, {@link SnapshotCommands}); this class only knows
- * how to group, order, stage, write and release them.
+ * the whole group. Only then does it complete the group's commands, so a caller returns only once
+ * its write is visible to every reader. The commands live by concern ({@link EventCommands},
+ * {@link LeaseCommands}, {@link SubscriberCommands}, {@link ParkingCommands}, {@link
+ * SnapshotCommands}); this class only knows how to group, order, stage, write and release them.
  *
  * <p>Each command is checked against the store as it will be when the commands staged before it
  * in the same group are written: the writer keeps the group's changes (aggregate heads, subscriber
@@ -60,24 +59,26 @@ import org.rocksdb.WriteBatch;
  * meanwhile or held back for a turn, closing, a failure). Either way one group is committed at a
  * time, in the same order, with the same checks: only the thread differs.
  *
- * <p>With synced writes ({@link io.evento.Durability#SURVIVES_POWER_LOSS}), callers that find the role taken queue and park, and commits that
- * overlap are grouped: they share one fsync. A commit that meets no other costs no hand-off to the
- * writer thread and back (two wake-ups that, with 8 writers each committing 1 event without sync,
- * held appends to 0.64–0.73 of raw {@code db.write} calls). A virtual thread never combines: its
- * carrier would stay pinned for the fsync, so it queues and parks, unmounted.
+ * <p>With synced writes ({@link io.evento.Durability#SURVIVES_POWER_LOSS}), callers that find the
+ * role taken queue and park, and commits that overlap are grouped: they share one fsync. A commit
+ * that meets no other costs no hand-off to the writer thread and back (two wake-ups that, with 8
+ * writers each committing 1 event without sync, held appends to 0.64–0.73 of raw {@code db.write}
+ * calls). A virtual thread never combines: its carrier would stay pinned for the fsync, so it
+ * queues and parks, unmounted.
  *
  * <h2>Taking turns without a sync to share</h2>
  *
- * <p>Without a sync ({@link io.evento.Durability#SURVIVES_PROCESS_CRASH}, the default), a batch costs little more than its own commands, and what
- * costs is waking each caller whose command another thread committed: a context switch per commit
- * (8 writers of 1 event: 0.88 of raw {@code db.write} calls grouped, against 1.05 for callers
- * committing in turn, in alternating rounds of one process). So each caller queues and combines
- * holding the {@code committers} lock, which is not fair: a caller that is running takes it again
- * before a parked one is woken, as a raw writer behind a lock does, and commits its own command on
- * its own thread. That trades tail latency for throughput: with 16 writers, p50 0.057 → 0.009 ms and
- * p99.9 8 → 32 ms in a stress run. The writer thread still commits what is queued while it is busy
- * (a turn's held-back commands) and what is left at close; commands still pass one at a time
- * through the same checks, turns and positions.
+ * <p>Without a sync ({@link io.evento.Durability#SURVIVES_PROCESS_CRASH}, the default), a batch
+ * costs little more than its own commands, and what costs is waking each caller whose command
+ * another thread committed: a context switch per commit (8 writers of 1 event: 0.88 of raw
+ * {@code db.write} calls grouped, against 1.05 for callers committing in turn, in alternating
+ * rounds of one process). So each caller queues and combines holding the {@code committers} lock,
+ * which is not fair: a caller that is running takes it again before a parked one is woken, as a raw
+ * writer behind a lock does, and commits its own command on its own thread. That trades tail
+ * latency for throughput: with 16 writers, p50 0.057 → 0.009 ms and p99.9 8 → 32 ms in a stress
+ * run. The writer thread still commits what is queued while it is busy (a turn's held-back
+ * commands) and what is left at close; commands still pass one at a time through the same checks,
+ * turns and positions.
  *
  * <h2>Fairness for losers</h2>
  *
@@ -153,8 +154,8 @@ final class GroupCommit {
     // Used by whoever commits: the writer thread, or a caller in the combining role.
     private final WriteBatch batch = new WriteBatch();
 
-    // Without synced writes (SURVIVES_PROCESS_CRASH), taken by each caller around queueing and combining. Not fair: a
-    // caller that is running takes it before one that must first be woken.
+    // Without synced writes (SURVIVES_PROCESS_CRASH), taken by each caller around queueing and
+    // combining. Not fair: a caller that is running takes it before one that must first be woken.
     private final ReentrantLock committers = new ReentrantLock();
 
     private final ReentrantLock lock = new ReentrantLock();

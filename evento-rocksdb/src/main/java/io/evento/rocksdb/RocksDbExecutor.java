@@ -61,22 +61,21 @@ import org.rocksdb.Status;
  *
  * <h2>Writes: one writer, group commit</h2>
  *
- * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is queued
- * to one writer, which commits one group at a time: a thread of its own, or, when that thread is
- * idle, the caller itself, sparing an uncontended commit two thread hand-offs. The writer takes
- * everything queued, checks each operation against the store
- * as the operations before it leave it (an append's expected version, a lease's owner and token), and
- * writes all that passed
- * in <em>one</em> RocksDB write batch; only then are the callers released. With {@link
- * Durability#SURVIVES_POWER_LOSS}, many concurrent committers thus share one log write and one
- * fsync. With {@link Durability#SURVIVES_PROCESS_CRASH} there is no fsync to share, and waking each
- * caller whose write another thread committed costs more than the write: callers take the writer's role in turn, as they would a lock
- * (not a fair one), and each commits its own write on its own thread. A conflicting
- * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
- * commit. Because one group at a time does every check and write, a lease check and the checkpoint or parked
- * event it guards are atomic (fencing), and an append's version check cannot race another append.
- * After a group that appended events, the thread that committed it calls the {@link #onCommit}
- * listeners.
+ * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is
+ * queued to one writer, which commits one group at a time: a thread of its own, or, when that
+ * thread is idle, the caller itself, sparing an uncontended commit two thread hand-offs. The writer
+ * takes everything queued, checks each operation against the store as the operations before it
+ * leave it (an append's expected version, a lease's owner and token), and writes all that passed in
+ * <em>one</em> RocksDB write batch; only then are the callers released. With
+ * {@link Durability#SURVIVES_POWER_LOSS}, many concurrent committers thus share one log write and
+ * one fsync. With {@link Durability#SURVIVES_PROCESS_CRASH} there is no fsync to share, and waking
+ * each caller whose write another thread committed costs more than the write: callers take the
+ * writer's role in turn, as they would a lock (not a fair one), and each commits its own write on
+ * its own thread. A conflicting append fails alone with a {@link io.evento.ConcurrencyException};
+ * its neighbours in the group commit. Because one group at a time does every check and write, a
+ * lease check and the checkpoint or parked event it guards are atomic (fencing), and an append's
+ * version check cannot race another append. After a group that appended events, the thread that
+ * committed it calls the {@link #onCommit} listeners.
  *
  * <h2>Why a reader never skips an event</h2>
  *
