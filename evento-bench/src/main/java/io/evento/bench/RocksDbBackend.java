@@ -49,7 +49,7 @@ final class RocksDbBackend implements Backend {
         RocksDbExecutor executor = null;
         RocksRaw raw = null;
         try {
-            // The default durability, ASYNC: every batch goes to the write-ahead log, unsynced.
+            // The default durability, SURVIVES_PROCESS_CRASH: every batch goes to the write-ahead log, unsynced.
             executor = RocksDbExecutor.open(folder.resolve("library"));
             raw = new RocksRaw(folder.resolve("raw"));
             Executor shared = new Unclosable(executor);
@@ -62,7 +62,7 @@ final class RocksDbBackend implements Backend {
     /**
      * The raw RocksDB API on a database of its own, opened with the options the executor's store
      * uses (Store.open) and written with its write options: WAL on, not synced (the executor's
-     * default {@code ASYNC} durability).
+     * default {@code SURVIVES_PROCESS_CRASH} durability).
      *
      * <p>It stores what the SQL baselines store in the executor's own tables: a row per event with
      * every column, and the same indexes. In RocksDB terms, per event: a record in {@code log}

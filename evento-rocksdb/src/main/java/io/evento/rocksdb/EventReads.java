@@ -224,16 +224,31 @@ final class EventReads {
      * #first()} once, then {@link #next()} while {@link #valid()}.
      */
     private abstract static class Source implements AutoCloseable {
+        // Fetches the events an index points at; null for the log itself.
+        final LogReader log;
+        // The current position, or -1 once the source is exhausted.
+        long position = -1;
+
+        Source(LogReader log) {
+            this.log = log;
+        }
+
         abstract void first() throws RocksDBException;
 
-        abstract boolean valid();
+        final boolean valid() {
+            return position >= 0;
+        }
 
-        abstract long position();
+        final long position() {
+            return position;
+        }
 
         abstract void next() throws RocksDBException;
 
         /** The event at the current position. */
-        abstract StoredEvent event() throws RocksDBException;
+        StoredEvent event() throws RocksDBException {
+            return log.event(position);
+        }
 
         @Override
         public abstract void close();
@@ -242,26 +257,14 @@ final class EventReads {
     /** A source over the keys of one column family that end in a position. */
     private abstract class IteratorSource extends Source {
         final RocksIterator it;
-        final LogReader log;
         final boolean forward;
         final long start;
-        long position = -1;
 
         IteratorSource(ColumnFamilyHandle family, ReadOptions options, boolean forward, long start, LogReader log) {
+            super(log);
             this.it = store.db.newIterator(family, options);
-            this.log = log;
             this.forward = forward;
             this.start = start;
-        }
-
-        @Override
-        boolean valid() {
-            return position >= 0;
-        }
-
-        @Override
-        long position() {
-            return position;
         }
 
         @Override
@@ -285,11 +288,6 @@ final class EventReads {
         }
 
         abstract long positionAt(byte[] key);
-
-        @Override
-        StoredEvent event() throws RocksDBException {
-            return log.event(position);
-        }
 
         @Override
         public void close() {
@@ -456,13 +454,11 @@ final class EventReads {
     private final class Merge extends Source {
         private final List<Source> sources;
         private final boolean forward;
-        private final LogReader log;
-        private long position = -1;
 
         Merge(List<Source> sources, boolean forward, LogReader log) {
+            super(log);
             this.sources = sources;
             this.forward = forward;
-            this.log = log;
         }
 
         @Override
@@ -471,16 +467,6 @@ final class EventReads {
                 source.first();
             }
             pick();
-        }
-
-        @Override
-        boolean valid() {
-            return position >= 0;
-        }
-
-        @Override
-        long position() {
-            return position;
         }
 
         @Override
@@ -501,11 +487,6 @@ final class EventReads {
                 }
             }
             position = best;
-        }
-
-        @Override
-        StoredEvent event() throws RocksDBException {
-            return log.event(position);
         }
 
         @Override

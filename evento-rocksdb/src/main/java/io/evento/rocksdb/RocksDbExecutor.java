@@ -1,6 +1,7 @@
 package io.evento.rocksdb;
 
 import io.evento.ConcurrencyException;
+import io.evento.Durability;
 import io.evento.Limits;
 import io.evento.Page;
 import io.evento.StoreException;
@@ -60,22 +61,21 @@ import org.rocksdb.Status;
  *
  * <h2>Writes: one writer, group commit</h2>
  *
- * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is queued
- * to one writer, which commits one group at a time: a thread of its own, or, when that thread is
- * idle, the caller itself, sparing an uncontended commit two thread hand-offs. The writer takes
- * everything queued, checks each operation against the store
- * as the operations before it leave it (an append's expected version, a lease's owner and token), and
- * writes all that passed
- * in <em>one</em> RocksDB write batch; only then are the callers released. With {@link
- * Durability#SYNC}, many concurrent committers thus share one log write and one fsync. With {@link
- * Durability#ASYNC} there is no fsync to share, and waking each caller whose write another thread
- * committed costs more than the write: callers take the writer's role in turn, as they would a lock
- * (not a fair one), and each commits its own write on its own thread. A conflicting
- * append fails alone with a {@link io.evento.ConcurrencyException}; its neighbours in the group
- * commit. Because one group at a time does every check and write, a lease check and the checkpoint or parked
- * event it guards are atomic (fencing), and an append's version check cannot race another append.
- * After a group that appended events, the thread that committed it calls the {@link #onCommit}
- * listeners.
+ * <p>Every write — appends, leases, checkpoints, resets, pauses, parked events, snapshots — is
+ * queued to one writer, which commits one group at a time: a thread of its own, or, when that
+ * thread is idle, the caller itself, sparing an uncontended commit two thread hand-offs. The writer
+ * takes everything queued, checks each operation against the store as the operations before it
+ * leave it (an append's expected version, a lease's owner and token), and writes all that passed in
+ * <em>one</em> RocksDB write batch; only then are the callers released. With
+ * {@link Durability#SURVIVES_POWER_LOSS}, many concurrent committers thus share one log write and
+ * one fsync. With {@link Durability#SURVIVES_PROCESS_CRASH} there is no fsync to share, and waking
+ * each caller whose write another thread committed costs more than the write: callers take the
+ * writer's role in turn, as they would a lock (not a fair one), and each commits its own write on
+ * its own thread. A conflicting append fails alone with a {@link io.evento.ConcurrencyException};
+ * its neighbours in the group commit. Because one group at a time does every check and write, a
+ * lease check and the checkpoint or parked event it guards are atomic (fencing), and an append's
+ * version check cannot race another append. After a group that appended events, the thread that
+ * committed it calls the {@link #onCommit} listeners.
  *
  * <h2>Why a reader never skips an event</h2>
  *
@@ -99,12 +99,12 @@ import org.rocksdb.Status;
  *
  * <h2>Durability</h2>
  *
- * <p>By default ({@link Durability#ASYNC}) each batch is appended to RocksDB's write-ahead log but
- * not synced: a commit survives a crash of the application, and a power loss may lose the last
- * moments of commits. Recovery replays the longest consistent prefix of the log, so the store stays
- * gap-free and its indexes consistent, and a checkpoint never survives without the events before it.
- * {@link Durability#SYNC} syncs the log for every batch. {@link #close()} syncs it once in either
- * mode.
+ * <p>By default ({@link Durability#SURVIVES_PROCESS_CRASH}) each batch is appended to RocksDB's
+ * write-ahead log but not synced: a commit survives a crash of the application, and a power loss may
+ * lose the last moments of commits. Recovery replays the longest consistent prefix of the log, so the
+ * store stays gap-free and its indexes consistent, and a checkpoint never survives without the events
+ * before it. {@link Durability#SURVIVES_POWER_LOSS} syncs the log for every batch. {@link #close()}
+ * syncs it once in either mode.
  *
  * <h2>Errors</h2>
  *
@@ -132,29 +132,9 @@ public final class RocksDbExecutor implements Executor {
      */
     private static final ThreadLocal<int[]> RACES_LOST = ThreadLocal.withInitial(() -> new int[1]);
 
-    /**
-     * How far a write goes before it returns: to the operating system, or to the disk.
-     */
-    public enum Durability {
-        /**
-         * Every write batch is synced to disk (an fsync of the write-ahead log) before its callers
-         * return, so commits also survive a power loss. Concurrent commits are grouped and share one
-         * sync per group.
-         */
-        SYNC,
-        /**
-         * Every write batch is written to the write-ahead log, which the operating system syncs
-         * later: commits survive a crash of the application, and a power loss may roll back the
-         * latest ones (never to an inconsistent state). The default, and by far the faster; it
-         * matches the SQLite executor's default. Concurrent callers commit in turn, each its own
-         * write on its own thread.
-         */
-        ASYNC
-    }
-
     private final Path directory;
     private final Store store;
-    private final Writer writer;
+    private final GroupCommit writer;
     private final EventReads reads;
     private final CommitSignal signal = new CommitSignal();
     private final String storeId;
@@ -170,7 +150,7 @@ public final class RocksDbExecutor implements Executor {
         this.storeId = store.storeId;
         this.closedMessage = "the RocksDB executor of " + directory + " is closed";
         this.reads = new EventReads(store);
-        this.writer = new Writer(store, clock, maxBatch, closedMessage, signal);
+        this.writer = new GroupCommit(store, clock, maxBatch, closedMessage, signal);
     }
 
     /**
@@ -202,7 +182,7 @@ public final class RocksDbExecutor implements Executor {
      *
      * <pre>{@code
      * RocksDbExecutor executor = RocksDbExecutor.builder(Path.of("data/events"))
-     *         .durability(RocksDbExecutor.Durability.SYNC)
+     *         .durability(Durability.SURVIVES_POWER_LOSS)
      *         .maxBatch(1_000)
      *         .open();
      * }</pre>
@@ -234,7 +214,20 @@ public final class RocksDbExecutor implements Executor {
         }
 
         /**
-         * Whether each write batch is synced to disk; {@link Durability#ASYNC} unless set.
+         * How far a write goes before it returns, and so which crash it survives; {@link
+         * Durability#SURVIVES_PROCESS_CRASH} unless set.
+         *
+         * <ul>
+         *   <li>{@link Durability#SURVIVES_PROCESS_CRASH}: every write batch is written to the
+         *       write-ahead log, which the operating system syncs later: commits survive a crash of
+         *       the application, and a power loss may roll back the latest ones (never to an
+         *       inconsistent state). The default, and by far the faster; it matches the SQLite
+         *       executor's default. Concurrent callers commit in turn, each its own write on its own
+         *       thread.
+         *   <li>{@link Durability#SURVIVES_POWER_LOSS}: every write batch is synced to disk (an fsync
+         *       of the write-ahead log) before its callers return, so commits also survive a power
+         *       loss. Concurrent commits are grouped and share one sync per group.
+         * </ul>
          *
          * @param durability the durability
          * @return this builder
@@ -296,7 +289,7 @@ public final class RocksDbExecutor implements Executor {
         public RocksDbExecutor open() {
             return RocksDbExecutor.open(
                     directory,
-                    durability == null ? Durability.ASYNC : durability,
+                    durability == null ? Durability.SURVIVES_PROCESS_CRASH : durability,
                     clock == null ? Clock.systemUTC() : clock,
                     maxBatch == 0 ? DEFAULT_MAX_BATCH : maxBatch);
         }
@@ -318,7 +311,7 @@ public final class RocksDbExecutor implements Executor {
                     false);
         }
         try {
-            Store store = Store.open(real, durability == Durability.SYNC);
+            Store store = Store.open(real, durability == Durability.SURVIVES_POWER_LOSS);
             RocksDbExecutor executor = new RocksDbExecutor(real, store, clock, maxBatch);
             executor.writer.start();
             return executor;
@@ -359,7 +352,7 @@ public final class RocksDbExecutor implements Executor {
         ensureOpen();
         int[] lost = RACES_LOST.get();
         try {
-            writer.submit(new Writer.Append(store, copy, expected, lost[0]));
+            writer.submit(new EventCommands.Append(store, copy, expected, lost[0]));
             lost[0] = 0;
         } catch (ConcurrencyException e) {
             lost[0]++;
@@ -403,14 +396,14 @@ public final class RocksDbExecutor implements Executor {
             throw new IllegalArgumentException("lease ttl must be positive, was " + ttl);
         }
         ensureOpen();
-        return writer.submit(new Writer.AcquireLease(key, workerId, ttl));
+        return writer.submit(new LeaseCommands.Acquire(key, workerId, ttl));
     }
 
     @Override
     public void releaseLease(Lease lease) {
         Objects.requireNonNull(lease, "lease");
         ensureOpen();
-        writer.submit(new Writer.ReleaseLease(lease));
+        writer.submit(new LeaseCommands.Release(lease));
     }
 
     @Override
@@ -437,7 +430,7 @@ public final class RocksDbExecutor implements Executor {
         Objects.requireNonNull(lease, "lease");
         Validation.cursor(cursor);
         ensureOpen();
-        writer.submit(new Writer.Acknowledge(lease, cursor));
+        writer.submit(new SubscriberCommands.Acknowledge(lease, cursor));
     }
 
     @Override
@@ -445,21 +438,21 @@ public final class RocksDbExecutor implements Executor {
         Validation.name("key", key);
         Objects.requireNonNull(cursor, "cursor").ifPresent(Validation::cursor);
         ensureOpen();
-        writer.submit(new Writer.ResetSubscriber(key, cursor));
+        writer.submit(new SubscriberCommands.Reset(key, cursor));
     }
 
     @Override
     public void pauseSubscriber(String key, boolean paused) {
         Validation.name("key", key);
         ensureOpen();
-        writer.submit(new Writer.PauseSubscriber(key, paused));
+        writer.submit(new SubscriberCommands.Pause(key, paused));
     }
 
     @Override
     public void park(Lease lease, ParkedEvent event) {
         Validation.parkedUnder(lease, event);
         ensureOpen();
-        writer.submit(new Writer.Park(lease, event));
+        writer.submit(new ParkingCommands.Park(lease, event));
     }
 
     @Override
@@ -490,7 +483,7 @@ public final class RocksDbExecutor implements Executor {
         Validation.name("key", key);
         Validation.id("eventId", eventId);
         ensureOpen();
-        return writer.submit(new Writer.Unpark(key, eventId));
+        return writer.submit(new ParkingCommands.Unpark(key, eventId));
     }
 
     /**
@@ -525,7 +518,7 @@ public final class RocksDbExecutor implements Executor {
     public void saveSnapshot(StoredSnapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         ensureOpen();
-        writer.submit(new Writer.SaveSnapshot(store, snapshot));
+        writer.submit(new SnapshotCommands.Save(store, snapshot));
     }
 
     /**

@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.evento.ConcurrencyException;
+import io.evento.Durability;
 import io.evento.LeaseLostException;
-import io.evento.rocksdb.RocksDbExecutor.Durability;
 import io.evento.spi.Executor;
 import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The writer commits queued writes in groups. To control what lands in one group, a test holds the
  * writer at a {@link WriterGate} inside a lease operation, queues writes one by one (so their
  * queue order is known), and then lets the writer go: it takes everything queued as one group.
- * Groups form with {@code SYNC} durability, where they share an fsync: virtual threads then queue
+ * Groups form with {@code SURVIVES_POWER_LOSS} durability, where they share an fsync: virtual threads then queue
  * for the writer thread. Without it, callers commit in turn, each its own command (the last tests).
  */
 class GroupCommitTest {
@@ -58,7 +58,7 @@ class GroupCommitTest {
         // virtual thread keeps its carrier until it parks, so two carriers could take turns
         // committing alone. Sixteen platform threads on fewer cores overlap, as applications do.
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
-                        .durability(Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService threads =
                         Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory())) {
@@ -98,10 +98,10 @@ class GroupCommitTest {
     void a_listener_that_throws_an_error_on_a_committing_caller_strands_no_other_caller() throws Exception {
         int writers = 16;
         int commitsEach = 200;
-        // SYNC: there, a committing caller's group holds other callers' commands (without it,
+        // SURVIVES_POWER_LOSS: there, a committing caller's group holds other callers' commands (without it,
         // callers commit in turn, each its own).
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
-                .durability(Durability.SYNC)
+                .durability(Durability.SURVIVES_POWER_LOSS)
                 .open()) {
             // An Error each time a caller that committed a group (not the writer thread) calls the
             // listener: that caller's write throws it, and everyone else in its group must still
@@ -143,7 +143,7 @@ class GroupCommitTest {
         WriterGate gate = new WriterGate();
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
                         .clock(gate)
-                        .durability(Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> held = holdWriter(executor, gate, threads);
@@ -238,7 +238,7 @@ class GroupCommitTest {
 
     /** Whether {@code caller} is parked for its write's outcome with nothing queued: held back. */
     private static boolean parkedHeldBack(RocksDbExecutor executor, Thread caller) {
-        return LockSupport.getBlocker(caller) instanceof Writer.Command<?> && executor.queuedWrites() == 0;
+        return LockSupport.getBlocker(caller) instanceof Command<?> && executor.queuedWrites() == 0;
     }
 
     @Test
@@ -246,7 +246,7 @@ class GroupCommitTest {
         WriterGate gate = new WriterGate();
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
                         .clock(gate)
-                        .durability(Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> held = holdWriter(executor, gate, threads);
@@ -306,7 +306,7 @@ class GroupCommitTest {
         AtomicInteger commits = new AtomicInteger();
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
                         .clock(gate)
-                        .durability(Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
                 Executor.Registration registration = executor.onCommit(commits::incrementAndGet)) {
@@ -362,7 +362,7 @@ class GroupCommitTest {
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
                         .clock(gate)
                         .maxBatch(10)
-                        .durability(Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> held = holdWriter(executor, gate, threads);

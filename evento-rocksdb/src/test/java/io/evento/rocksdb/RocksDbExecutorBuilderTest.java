@@ -3,7 +3,7 @@ package io.evento.rocksdb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.evento.rocksdb.RocksDbExecutor.Durability;
+import io.evento.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,10 +19,10 @@ class RocksDbExecutorBuilderTest {
         Path store = dir.resolve("store");
 
         assertThatThrownBy(() -> RocksDbExecutor.builder(store)
-                        .durability(Durability.SYNC)
-                        .durability(Durability.ASYNC))
+                        .durability(Durability.SURVIVES_POWER_LOSS)
+                        .durability(Durability.SURVIVES_PROCESS_CRASH))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("durability was already set to SYNC");
+                .hasMessage("durability was already set to SURVIVES_POWER_LOSS");
         assertThatThrownBy(() -> RocksDbExecutor.builder(store).maxBatch(100).maxBatch(200))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("max batch was already set to 100");

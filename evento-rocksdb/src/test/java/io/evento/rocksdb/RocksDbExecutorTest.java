@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.evento.Durability;
 import io.evento.EventFilter;
 import io.evento.Page;
 import io.evento.PageRequest;
@@ -527,7 +528,7 @@ class RocksDbExecutorTest {
     @Test
     void with_synced_writes_a_virtual_thread_leaves_the_commit_to_the_writer_thread() throws Exception {
         try (RocksDbExecutor executor = RocksDbExecutor.builder(dir.resolve("store"))
-                        .durability(RocksDbExecutor.Durability.SYNC)
+                        .durability(Durability.SURVIVES_POWER_LOSS)
                         .open();
                 ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
             ConcurrentLinkedQueue<String> committers = new ConcurrentLinkedQueue<>();
