@@ -7,14 +7,10 @@ import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.PageRequest.Direction;
 import io.evento.spi.Executor;
-import io.evento.spi.Lease;
-import io.evento.spi.ParkedEvent;
+import io.evento.spi.ForwardingExecutor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
-import io.evento.spi.StoredSnapshot;
-import io.evento.spi.SubscriberState;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -48,7 +44,7 @@ import java.util.zip.CRC32;
  * #lastEvent} read the aggregate from the first member that holds it (an aggregate is not split
  * across members). Closing the group closes every member.
  */
-public final class Group implements Executor {
+public final class Group extends ForwardingExecutor {
     private static final String VERSION = "g1";
     private static final String START = "-";
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
@@ -57,6 +53,9 @@ public final class Group implements Executor {
     private final List<Executor> members;
 
     private Group(List<Executor> members) {
+        // What is not overridden here (writes, subscribers, dead letters, snapshots) goes to the
+        // first member.
+        super(members.getFirst());
         this.members = List.copyOf(members);
     }
 
@@ -77,11 +76,6 @@ public final class Group implements Executor {
             throw new IllegalArgumentException("an executor appears twice in the group");
         }
         return new Group(all);
-    }
-
-    @Override
-    public void write(List<StoredEvent> events) {
-        members.getFirst().write(events);
     }
 
     @Override
@@ -251,65 +245,10 @@ public final class Group implements Executor {
     }
 
     @Override
-    public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-        return members.getFirst().acquireLease(key, workerId, ttl);
-    }
-
-    @Override
-    public void releaseLease(Lease lease) {
-        members.getFirst().releaseLease(lease);
-    }
-
-    @Override
-    public Optional<SubscriberState> subscriber(String key) {
-        return members.getFirst().subscriber(key);
-    }
-
-    @Override
-    public void acknowledge(Lease lease, String cursor) {
-        members.getFirst().acknowledge(lease, cursor);
-    }
-
-    @Override
-    public void resetSubscriber(String key, Optional<String> cursor) {
-        members.getFirst().resetSubscriber(key, cursor);
-    }
-
-    @Override
-    public void pauseSubscriber(String key, boolean paused) {
-        members.getFirst().pauseSubscriber(key, paused);
-    }
-
-    @Override
-    public void park(Lease lease, ParkedEvent event) {
-        members.getFirst().park(lease, event);
-    }
-
-    @Override
-    public List<ParkedEvent> parked(String key, int limit) {
-        return members.getFirst().parked(key, limit);
-    }
-
-    @Override
-    public boolean unpark(String key, String eventId) {
-        return members.getFirst().unpark(key, eventId);
-    }
-
-    @Override
     public Registration onCommit(Runnable listener) {
         List<Registration> registrations =
                 members.stream().map(m -> m.onCommit(listener)).toList();
         return () -> registrations.forEach(Registration::close);
-    }
-
-    @Override
-    public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
-        return members.getFirst().snapshot(projection, aggregatorType, aggregatorId);
-    }
-
-    @Override
-    public void saveSnapshot(StoredSnapshot snapshot) {
-        members.getFirst().saveSnapshot(snapshot);
     }
 
     @Override

@@ -2,13 +2,10 @@ package io.evento.composite;
 
 import io.evento.Page;
 import io.evento.spi.Executor;
-import io.evento.spi.Lease;
-import io.evento.spi.ParkedEvent;
+import io.evento.spi.ForwardingExecutor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
-import io.evento.spi.SubscriberState;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +37,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Closing closes both sides (once, if they are the same executor).
  */
-public final class Rw implements Executor {
+public final class Rw extends ForwardingExecutor {
     private final Executor read;
     private final Executor write;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Integer> writtenVersions;
 
     private Rw(Executor read, Executor write, int rememberedAggregates) {
-        this.read = Objects.requireNonNull(read, "read");
-        this.write = Objects.requireNonNull(write, "write");
+        // What is not overridden here goes to the write side: last events, subscribers, dead
+        // letters and snapshot writes.
+        super(writeSide(read, write));
+        this.read = read;
+        this.write = write;
         if (rememberedAggregates < 0) {
             throw new IllegalArgumentException("rememberedAggregates must be 0 or more, was " + rememberedAggregates);
         }
@@ -58,6 +58,12 @@ public final class Rw implements Executor {
                 return size() > rememberedAggregates;
             }
         };
+    }
+
+    /** The write side, after checking both sides in the order they are given. */
+    private static Executor writeSide(Executor read, Executor write) {
+        Objects.requireNonNull(read, "read");
+        return Objects.requireNonNull(write, "write");
     }
 
     /**
@@ -122,56 +128,6 @@ public final class Rw implements Executor {
     }
 
     @Override
-    public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
-        return write.lastEvent(aggregatorType, aggregatorId);
-    }
-
-    @Override
-    public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-        return write.acquireLease(key, workerId, ttl);
-    }
-
-    @Override
-    public void releaseLease(Lease lease) {
-        write.releaseLease(lease);
-    }
-
-    @Override
-    public Optional<SubscriberState> subscriber(String key) {
-        return write.subscriber(key);
-    }
-
-    @Override
-    public void acknowledge(Lease lease, String cursor) {
-        write.acknowledge(lease, cursor);
-    }
-
-    @Override
-    public void resetSubscriber(String key, Optional<String> cursor) {
-        write.resetSubscriber(key, cursor);
-    }
-
-    @Override
-    public void pauseSubscriber(String key, boolean paused) {
-        write.pauseSubscriber(key, paused);
-    }
-
-    @Override
-    public void park(Lease lease, ParkedEvent event) {
-        write.park(lease, event);
-    }
-
-    @Override
-    public List<ParkedEvent> parked(String key, int limit) {
-        return write.parked(key, limit);
-    }
-
-    @Override
-    public boolean unpark(String key, String eventId) {
-        return write.unpark(key, eventId);
-    }
-
-    @Override
     public Registration onCommit(Runnable listener) {
         List<Registration> registrations =
                 List.of(read, write).stream().map(m -> m.onCommit(listener)).toList();
@@ -181,11 +137,6 @@ public final class Rw implements Executor {
     @Override
     public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
         return read.snapshot(projection, aggregatorType, aggregatorId);
-    }
-
-    @Override
-    public void saveSnapshot(StoredSnapshot snapshot) {
-        write.saveSnapshot(snapshot);
     }
 
     @Override

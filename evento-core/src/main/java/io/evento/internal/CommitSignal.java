@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-process half of {@link Executor#onCommit}: executors call {@link #fire()} after each
  * commit, on the committing thread, and every registered listener runs.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class CommitSignal {
     private static final Logger LOG = LoggerFactory.getLogger(CommitSignal.class);

@@ -9,6 +9,8 @@ import java.util.zip.CRC32;
  * Opaque cursors: a store id, the store's order key (one or more longs) and a checksum, in
  * URL-safe base64. The store id makes a cursor from another store an error instead of a wrong
  * page; the checksum does the same for a cursor that was edited or truncated.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class Cursors {
     private static final String VERSION = "c1";

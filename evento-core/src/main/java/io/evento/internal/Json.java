@@ -13,7 +13,11 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.Optional;
 
-/** Evento's Jackson configuration, shared by the JSON codec and metadata. */
+/**
+ * Evento's Jackson configuration, shared by the JSON codec and metadata.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
+ */
 public final class Json {
     /** Used for metadata, which is always JSON whatever the payload codec. */
     public static final ObjectMapper MAPPER = newMapper();

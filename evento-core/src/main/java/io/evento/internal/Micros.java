@@ -2,7 +2,11 @@ package io.evento.internal;
 
 import java.time.Instant;
 
-/** Commit times as stored: microseconds since the epoch. One conversion each way, used everywhere. */
+/**
+ * Commit times as stored: microseconds since the epoch. One conversion each way, used everywhere.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
+ */
 public final class Micros {
     private Micros() {}
 

@@ -8,6 +8,8 @@ import java.util.Objects;
 /**
  * The one place where strings bound for storage are checked, so every executor rejects the same
  * inputs with the same messages before touching its store.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class Validation {
     private Validation() {}

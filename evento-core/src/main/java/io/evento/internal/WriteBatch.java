@@ -4,7 +4,11 @@ import io.evento.Limits;
 import io.evento.spi.StoredEvent;
 import java.util.List;
 
-/** Checks the shape of a write, shared by every executor so they all refuse the same batches. */
+/**
+ * Checks the shape of a write, shared by every executor so they all refuse the same batches.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
+ */
 public final class WriteBatch {
     private WriteBatch() {}
 

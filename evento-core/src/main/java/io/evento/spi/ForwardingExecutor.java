@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * An executor that passes every call on to another one: extend it and override the calls to
  * decorate (metrics, tracing, fault injection in tests), instead of forwarding all the others by
- * hand.
+ * hand. The composite executors are built the same way: what they do not change goes to one
+ * member.
  */
 public abstract class ForwardingExecutor implements Executor {
     private final Executor delegate;

@@ -1,6 +1,5 @@
 package io.evento.spi;
 
-import io.evento.LeaseLostException;
 import io.evento.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -9,9 +8,13 @@ import java.sql.SQLException;
  * An executor backed by a JDBC database that lets other work share its transactions: a read model
  * written in the same transaction as a subscription's checkpoint is updated exactly once.
  *
+ * <p>The transactional variants of the roles are {@link JdbcSubscriberStore#acknowledge(Connection,
+ * Lease, String)} and those of {@link JdbcDeadLetterStore}; they take the connection passed to the
+ * work of {@link #inTransaction}.
+ *
  * <p>Implemented by the SQLite, PostgreSQL and MySQL executors.
  */
-public interface JdbcExecutor extends Executor {
+public interface JdbcExecutor extends Executor, JdbcSubscriberStore, JdbcDeadLetterStore {
 
     /**
      * Work done on a connection inside a transaction.
@@ -45,37 +48,4 @@ public interface JdbcExecutor extends Executor {
      *     runtime exception thrown by the work is rethrown unchanged after the rollback
      */
     <T> T inTransaction(Work<T> work);
-
-    /**
-     * {@link #acknowledge(Lease, String)} inside a transaction begun by {@link #inTransaction}: the
-     * checkpoint moves only if the transaction commits.
-     *
-     * @param transaction the connection passed to the work
-     * @param lease the worker's lease
-     * @param cursor the cursor of the last handled event
-     * @throws LeaseLostException if the lease is no longer held; roll the transaction back
-     */
-    void acknowledge(Connection transaction, Lease lease, String cursor);
-
-    /**
-     * {@link #park(Lease, ParkedEvent)} inside a transaction begun by {@link #inTransaction}.
-     *
-     * @param transaction the connection passed to the work
-     * @param lease the worker's lease
-     * @param event the event to set aside
-     * @throws LeaseLostException if the lease is no longer held; roll the transaction back
-     */
-    void park(Connection transaction, Lease lease, ParkedEvent event);
-
-    /**
-     * {@link #unpark(String, String)} inside a transaction begun by {@link #inTransaction}: a
-     * parked event retried successfully leaves the dead-letter store only if the retry's writes
-     * commit.
-     *
-     * @param transaction the connection passed to the work
-     * @param key the subscription key
-     * @param eventId the event's id
-     * @return {@code true} if it was parked
-     */
-    boolean unpark(Connection transaction, String key, String eventId);
 }

@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * 1} since). Without a fact at hand the append first reads version {@code v}: one more round trip,
  * and no transaction, because what it learns cannot become false.
  *
- * <p>Bounded: past its capacity, an arbitrary part of the entries is dropped. Thread-safe. Internal:
- * shared by the SQL executors, not part of the API.
+ * <p>Bounded: past its capacity, an arbitrary part of the entries is dropped. Thread-safe.
+ *
+ * <p>Internal: shared by the SQL executors, not part of the API; it may change without notice.
  */
 public final class KnownAggregates {
     private record Key(String type, String id) {}

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * V<version>__<description>.sql}, so that the same files can be applied by Flyway or Liquibase
  * users directly.
  *
+ * <p>Internal: not part of the API; it may change without notice.
+ *
  * @param version the version, from 1, applied in ascending order
  * @param description what it does, from the file name ({@code create_event_store} reads {@code
  *     create event store})

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * epoch). The runner is free of dialect specifics apart from the statements that open the
  * transaction, which the caller passes. The connection must be in auto-commit mode: the runner
  * issues {@code COMMIT} or {@code ROLLBACK} itself.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class MigrationRunner {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRunner.class);

@@ -8,6 +8,8 @@ import java.util.List;
  * The WHERE conditions of event filters and routing filters, the same in every SQL dialect; only
  * the column prefix differs (a table alias, or SQLite's {@code +} that keeps an index from being
  * chosen for a column).
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class SqlConditions {
     private SqlConditions() {}

@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * A statement's text with its parameters in order, as the SQL executors build their page queries.
  *
+ * <p>Internal: not part of the API; it may change without notice.
+ *
  * @param sql the statement
  * @param parameters strings, longs and ints, bound in order
  */

@@ -13,6 +13,8 @@ import java.util.List;
  * double-quoted or back-quoted identifiers. Comments are dropped. It does not understand bodies with
  * semicolons of their own ({@code CREATE TRIGGER .. BEGIN .. END}, PostgreSQL dollar quoting);
  * Evento's migrations do not use them.
+ *
+ * <p>Internal: not part of the API; it may change without notice.
  */
 public final class SqlScript {
     private SqlScript() {}
