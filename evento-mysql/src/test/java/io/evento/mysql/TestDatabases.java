@@ -1,8 +1,5 @@
 package io.evento.mysql;
 
-import io.evento.internal.Ulids;
-import io.evento.spi.StoredEvent;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -166,27 +163,5 @@ final class TestDatabases {
     static long count(String url, String sql) throws SQLException {
         List<Object> values = column(url, sql);
         return ((Number) values.getFirst()).longValue();
-    }
-
-    /** Events {@code from..to} of one aggregate. */
-    static List<StoredEvent> events(String type, String id, int from, int to, Optional<String> routingKey) {
-        List<StoredEvent> events = new ArrayList<>();
-        for (int v = from; v <= to; v++) {
-            events.add(new StoredEvent(
-                    Ulids.next(),
-                    type,
-                    id,
-                    v,
-                    "Event" + v,
-                    routingKey,
-                    ("{\"v\":" + v + "}").getBytes(StandardCharsets.UTF_8),
-                    "{}".getBytes(StandardCharsets.UTF_8),
-                    1_700_000_000_000_000L + v));
-        }
-        return events;
-    }
-
-    static List<StoredEvent> events(String type, String id, int from, int to) {
-        return events(type, id, from, to, Optional.empty());
     }
 }

@@ -1,6 +1,6 @@
 package io.evento.sqlite;
 
-import static io.evento.sqlite.TestStore.events;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.ConcurrencyException;

@@ -1,8 +1,5 @@
 package io.evento.sqlite;
 
-import io.evento.internal.Ulids;
-import io.evento.spi.StoredEvent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -11,33 +8,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
-/** Helpers for the SQLite tests: events to write, and raw access to a store's file. */
+/** Raw access to a store's file in the SQLite tests, outside any executor. */
 final class TestStore {
     private TestStore() {}
-
-    /** Events {@code from..to} of one aggregate. */
-    static List<StoredEvent> events(String type, String id, int from, int to, Optional<String> routingKey) {
-        List<StoredEvent> events = new ArrayList<>();
-        for (int v = from; v <= to; v++) {
-            events.add(new StoredEvent(
-                    Ulids.next(),
-                    type,
-                    id,
-                    v,
-                    "Event" + v,
-                    routingKey,
-                    ("{\"v\":" + v + "}").getBytes(StandardCharsets.UTF_8),
-                    "{}".getBytes(StandardCharsets.UTF_8),
-                    1_700_000_000_000_000L + v));
-        }
-        return events;
-    }
-
-    static List<StoredEvent> events(String type, String id, int from, int to) {
-        return events(type, id, from, to, Optional.empty());
-    }
 
     /** A plain read-write connection to the file, outside any executor. */
     static Connection connect(Path file) throws SQLException {

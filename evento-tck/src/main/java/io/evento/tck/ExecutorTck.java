@@ -102,7 +102,9 @@ import org.junit.jupiter.api.Timeout;
  * through the SPI, page walks, a runner for concurrent workers) is in {@code Scenarios}, their
  * common base; the store lifecycle is in {@code StoresUnderTest}. Two suites stand beside this one:
  * {@link SnapshotLaw}, the property that a load from a snapshot equals a full replay, and {@link
- * JdbcSubscriptionTck}, exactly-once processing for JDBC executors.
+ * JdbcSubscriptionTck}, exactly-once processing for JDBC executors. Test support for a backend's
+ * own tests (events to write, a {@code DataSource} to stand between an executor and its database,
+ * clocks a test controls) is in {@code io.evento.tck.fixtures}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ExecutorTck {

@@ -21,6 +21,7 @@ import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import io.evento.tck.domain.Account;
 import io.evento.tck.domain.Owner;
+import io.evento.tck.fixtures.UtcClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -294,19 +295,9 @@ abstract class HistoryScenarios extends Scenarios {
     }
 
     /** A clock one millisecond later at every reading. */
-    private static final class Ticking extends java.time.Clock {
+    private static final class Ticking extends UtcClock {
         private final java.util.concurrent.atomic.AtomicLong millis =
                 new java.util.concurrent.atomic.AtomicLong(Instant.now().toEpochMilli());
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
 
         @Override
         public Instant instant() {
