@@ -8,6 +8,7 @@ import io.evento.EventFilter;
 import io.evento.Evento;
 import io.evento.Limits;
 import io.evento.Page;
+import io.evento.PageInfo;
 import io.evento.PageRequest;
 import io.evento.PageRequest.Direction;
 import io.evento.Projection;
@@ -200,54 +201,45 @@ abstract class Scenarios {
 
     /** Reads page after page forward, checking each page's shape on the way. */
     final Walk walkForward(List<EventFilter> filters, RoutingFilter routing, int size) {
-        List<Event<?>> seen = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        for (int pages = 1; pages < 100_000; pages++) {
-            Page<Event<?>> page =
-                    evento().read(new ReadQuery(filters, routing, new PageRequest(Direction.FORWARD, size, cursor)));
-            assertThat(page.edges())
-                    .as("forward page %d of size %d", pages, size)
-                    .hasSizeLessThanOrEqualTo(size);
-            assertThat(page.pageInfo().hasPreviousPage())
-                    .as("hasPreviousPage of forward page %d", pages)
-                    .isEqualTo(cursor.isPresent());
-            assertBoundaryCursors(page);
-            seen.addAll(page.nodes());
-            if (!page.pageInfo().hasNextPage()) {
-                return new Walk(seen, pages);
-            }
-            assertThat(page.edges())
-                    .as("a forward page with a next page is full")
-                    .hasSize(size);
-            cursor = page.pageInfo().endCursor();
-        }
-        throw new AssertionError("paging forward never ends");
+        return walk(Direction.FORWARD, filters, routing, size);
     }
 
     /** Reads page after page backward from the end, checking each page's shape on the way. */
     final Walk walkBackward(List<EventFilter> filters, RoutingFilter routing, int size) {
+        return walk(Direction.BACKWARD, filters, routing, size);
+    }
+
+    /**
+     * One walk in either direction. Backward is forward mirrored: the flag that says a page has
+     * pages behind it, the cursor it continues from and the end its events join the walk at all
+     * swap sides.
+     */
+    private Walk walk(Direction direction, List<EventFilter> filters, RoutingFilter routing, int size) {
+        boolean forward = direction == Direction.FORWARD;
+        String name = forward ? "forward" : "backward";
         List<Event<?>> seen = new ArrayList<>();
         Optional<String> cursor = Optional.empty();
         for (int pages = 1; pages < 100_000; pages++) {
             Page<Event<?>> page =
-                    evento().read(new ReadQuery(filters, routing, new PageRequest(Direction.BACKWARD, size, cursor)));
+                    evento().read(new ReadQuery(filters, routing, new PageRequest(direction, size, cursor)));
+            PageInfo info = page.pageInfo();
             assertThat(page.edges())
-                    .as("backward page %d of size %d", pages, size)
+                    .as("%s page %d of size %d", name, pages, size)
                     .hasSizeLessThanOrEqualTo(size);
-            assertThat(page.pageInfo().hasNextPage())
-                    .as("hasNextPage of backward page %d", pages)
+            assertThat(forward ? info.hasPreviousPage() : info.hasNextPage())
+                    .as("%s of %s page %d", forward ? "hasPreviousPage" : "hasNextPage", name, pages)
                     .isEqualTo(cursor.isPresent());
             assertBoundaryCursors(page);
-            seen.addAll(0, page.nodes());
-            if (!page.pageInfo().hasPreviousPage()) {
+            seen.addAll(forward ? seen.size() : 0, page.nodes());
+            if (!(forward ? info.hasNextPage() : info.hasPreviousPage())) {
                 return new Walk(seen, pages);
             }
             assertThat(page.edges())
-                    .as("a backward page with a previous page is full")
+                    .as("a %s page with a %s page is full", name, forward ? "next" : "previous")
                     .hasSize(size);
-            cursor = page.pageInfo().startCursor();
+            cursor = forward ? info.endCursor() : info.startCursor();
         }
-        throw new AssertionError("paging backward never ends");
+        throw new AssertionError("paging " + name + " never ends");
     }
 
     static void assertBoundaryCursors(Page<?> page) {
