@@ -1,8 +1,8 @@
 package io.evento.mysql;
 
+import io.evento.tck.fixtures.TestSql;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -138,25 +138,12 @@ final class TestDatabases {
 
     /** Runs statements on a database. */
     static void execute(String url, String... sql) throws SQLException {
-        try (Connection c = connect(url);
-                Statement s = c.createStatement()) {
-            for (String statement : sql) {
-                s.execute(statement);
-            }
-        }
+        TestSql.execute(() -> connect(url), sql);
     }
 
     /** The first column of every row of a query. */
     static List<Object> column(String url, String sql) throws SQLException {
-        List<Object> values = new ArrayList<>();
-        try (Connection c = connect(url);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getObject(1));
-            }
-        }
-        return values;
+        return TestSql.column(() -> connect(url), sql);
     }
 
     /** The single number of a query, such as a count. */

@@ -1,12 +1,12 @@
 package io.evento.sqlite;
 
+import io.evento.tck.fixtures.TestSql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Raw access to a store's file in the SQLite tests, outside any executor. */
@@ -34,24 +34,11 @@ final class TestStore {
 
     /** The first column of every row of a query. */
     static List<Object> column(Path file, String sql) throws SQLException {
-        List<Object> values = new ArrayList<>();
-        try (Connection c = connect(file);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getObject(1));
-            }
-        }
-        return values;
+        return TestSql.column(() -> connect(file), sql);
     }
 
     /** Runs statements on the file, outside any executor. */
     static void execute(Path file, String... sql) throws SQLException {
-        try (Connection c = connect(file);
-                Statement s = c.createStatement()) {
-            for (String statement : sql) {
-                s.execute(statement);
-            }
-        }
+        TestSql.execute(() -> connect(file), sql);
     }
 }
