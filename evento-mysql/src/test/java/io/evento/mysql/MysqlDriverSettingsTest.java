@@ -9,6 +9,7 @@ import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import io.evento.tck.fixtures.TestEvents;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +35,7 @@ class MysqlDriverSettingsTest {
         String url = TestDatabases.create();
         String withSetting = url + (url.contains("?") ? "&" : "?") + "useAffectedRows=" + affectedRows;
         try (MysqlExecutor executor = MysqlExecutor.open(withSetting)) {
-            executor.write(TestDatabases.events("t", "1", 1, 3));
+            executor.write(TestEvents.events("t", "1", 1, 3));
             String cursor = executor.read(ReadQuery.all(PageRequest.forward(10)))
                     .pageInfo()
                     .endCursor()

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.evento.PageRequest;
 import io.evento.spi.ReadQuery;
+import io.evento.tck.fixtures.TestEvents;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -109,7 +110,7 @@ class MysqlExecutorBuilderTest {
                 .maximumPoolSize(2)
                 .gatherDelay(Duration.ZERO)
                 .open()) {
-            executor.write(TestDatabases.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
             assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
                     .hasSize(1);
         }
@@ -124,7 +125,7 @@ class MysqlExecutorBuilderTest {
         try (HikariDataSource pool = new HikariDataSource(config)) {
             try (MysqlExecutor executor =
                     MysqlExecutor.builder().dataSource(pool).open()) {
-                executor.write(TestDatabases.events("t", "1", 1, 2));
+                executor.write(TestEvents.events("t", "1", 1, 2));
                 assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
                         .hasSize(2);
                 assertThat(executor.toString()).contains("store " + executor.storeId());
@@ -146,7 +147,7 @@ class MysqlExecutorBuilderTest {
         try (HikariDataSource pool = new HikariDataSource(config)) {
             try (MysqlExecutor executor =
                     MysqlExecutor.builder().dataSource(pool).open()) {
-                executor.write(TestDatabases.events("t", "1", 1, 2));
+                executor.write(TestEvents.events("t", "1", 1, 2));
                 assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
                         .hasSize(2);
             }

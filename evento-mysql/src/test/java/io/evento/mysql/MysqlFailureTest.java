@@ -7,7 +7,8 @@ import io.evento.ConcurrencyException;
 import io.evento.PageRequest;
 import io.evento.StoreException;
 import io.evento.spi.ReadQuery;
-import java.io.PrintWriter;
+import io.evento.tck.fixtures.TestDataSource;
+import io.evento.tck.fixtures.TestEvents;
 import java.net.ServerSocket;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
@@ -15,8 +16,6 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -54,10 +53,10 @@ class MysqlFailureTest {
                 .dataSource(source)
                 .pollInterval(Duration.ofMillis(20))
                 .open()) {
-            executor.write(TestDatabases.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
             source.down.set(true);
 
-            assertThatThrownBy(() -> executor.write(TestDatabases.events("t", "1", 2, 2)))
+            assertThatThrownBy(() -> executor.write(TestEvents.events("t", "1", 2, 2)))
                     .isInstanceOfSatisfying(
                             StoreException.class,
                             e -> assertThat(e.isTransient()).isTrue())
@@ -68,7 +67,7 @@ class MysqlFailureTest {
                             e -> assertThat(e.isTransient()).isTrue());
 
             source.down.set(false);
-            executor.write(TestDatabases.events("t", "1", 2, 2));
+            executor.write(TestEvents.events("t", "1", 2, 2));
             assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
                     .hasSize(2);
         }
@@ -130,9 +129,9 @@ class MysqlFailureTest {
     void a_conflict_carries_the_aggregate_and_the_expected_version_and_the_vendor_error() {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            executor.write(TestDatabases.events("t", "1", 1, 2));
+            executor.write(TestEvents.events("t", "1", 1, 2));
 
-            assertThatThrownBy(() -> executor.write(TestDatabases.events("t", "1", 2, 2)))
+            assertThatThrownBy(() -> executor.write(TestEvents.events("t", "1", 2, 2)))
                     .isInstanceOfSatisfying(ConcurrencyException.class, e -> {
                         assertThat(e.aggregatorType()).isEqualTo("t");
                         assertThat(e.aggregatorId()).isEqualTo("1");
@@ -142,7 +141,7 @@ class MysqlFailureTest {
                                         SQLException.class,
                                         s -> assertThat(s.getErrorCode()).isEqualTo(1062));
                     });
-            assertThatThrownBy(() -> executor.write(TestDatabases.events("t", "1", 4, 4)))
+            assertThatThrownBy(() -> executor.write(TestEvents.events("t", "1", 4, 4)))
                     .isInstanceOfSatisfying(
                             ConcurrencyException.class,
                             e -> assertThat(e.expectedVersion()).isEqualTo(3));
@@ -154,7 +153,7 @@ class MysqlFailureTest {
     void a_duplicate_key_is_a_conflict_only_when_the_next_version_exists_else_a_transient_failure() throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            executor.write(TestDatabases.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
         }
         try (Connection c = TestDatabases.connect(url)) {
             // A real duplicate of the primary key: what an insert gets whose position was sealed.
@@ -189,7 +188,7 @@ class MysqlFailureTest {
     }
 
     /** A data source that connects to the real database, or to a closed port while "down". */
-    private static final class SwitchableDataSource implements DataSource {
+    private static final class SwitchableDataSource extends TestDataSource {
         final AtomicBoolean down = new AtomicBoolean();
         private final String url;
         private final String downUrl;
@@ -202,42 +201,6 @@ class MysqlFailureTest {
         @Override
         public Connection getConnection() throws SQLException {
             return TestDatabases.connect(down.get() ? downUrl : url);
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.evento.mysql;
 
-import static io.evento.mysql.TestDatabases.events;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;

@@ -11,7 +11,8 @@ import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
-import java.io.PrintWriter;
+import io.evento.tck.fixtures.TestDataSource;
+import io.evento.tck.fixtures.TestEvents;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -28,8 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +52,7 @@ class MysqlJdbcExecutorTest {
         executor = MysqlExecutor.builder().jdbcUrl(url).maximumPoolSize(4).open();
         TestDatabases.execute(
                 url, "CREATE TABLE read_model (id VARCHAR(64) NOT NULL PRIMARY KEY, note VARCHAR(200) NOT NULL)");
-        executor.write(TestDatabases.events("t", "1", 1, 3));
+        executor.write(TestEvents.events("t", "1", 1, 3));
         edges = executor.read(ReadQuery.all(PageRequest.forward(10))).edges();
         assertThat(edges).hasSize(3);
     }
@@ -251,7 +250,7 @@ class MysqlJdbcExecutorTest {
             throws Exception {
         RecordingDataSource source = new RecordingDataSource(url);
         try (MysqlExecutor own = MysqlExecutor.builder().dataSource(source).open()) {
-            own.write(TestDatabases.events("t", "user-source", 1, 2));
+            own.write(TestEvents.events("t", "user-source", 1, 2));
             List<Edge<StoredEvent>> written = own.read(ReadQuery.all(PageRequest.forward(10))).edges().stream()
                     .filter(edge -> edge.node().aggregatorId().equals("user-source"))
                     .toList();
@@ -291,7 +290,7 @@ class MysqlJdbcExecutorTest {
     void a_listener_woken_by_a_write_reads_the_new_event_at_once() throws Exception {
         CountDownLatch woken = new CountDownLatch(1);
         try (var registration = executor.onCommit(woken::countDown)) {
-            executor.write(TestDatabases.events("t", "wake", 1, 1));
+            executor.write(TestEvents.events("t", "wake", 1, 1));
 
             assertThat(woken.await(20, TimeUnit.SECONDS)).isTrue();
             assertThat(executor.read(ReadQuery.all(PageRequest.backward(1))).edges())
@@ -329,7 +328,7 @@ class MysqlJdbcExecutorTest {
      * A data source handing out new connections with auto-commit off at REPEATABLE READ (as some
      * applications configure their pools), recording their settings when they are closed.
      */
-    private static final class RecordingDataSource implements DataSource {
+    private static final class RecordingDataSource extends TestDataSource {
         /** The settings of each connection handed out, when it was closed. */
         final Map<Connection, State> returned = Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -359,42 +358,6 @@ class MysqlJdbcExecutorTest {
                             throw e.getCause();
                         }
                     });
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }

@@ -12,6 +12,7 @@ import io.evento.internal.sql.SqlScript;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.SubscriberState;
+import io.evento.tck.fixtures.TestEvents;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +98,7 @@ class MysqlMigrationTest {
                             .jdbcUrl(url)
                             .maximumPoolSize(2)
                             .open()) {
-                        executor.write(TestDatabases.events(
+                        executor.write(TestEvents.events(
                                 "t", "by-" + Thread.currentThread().getName(), 1, 1));
                         return executor.storeId();
                     }
@@ -153,7 +154,7 @@ class MysqlMigrationTest {
     void a_migration_changed_after_it_was_applied_is_refused_and_nothing_is_changed() throws Exception {
         String url = TestDatabases.create();
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            executor.write(TestDatabases.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
         }
         TestDatabases.execute(url, "UPDATE evento_schema_history SET checksum = 'feedbeef' WHERE version = 1");
 
@@ -199,7 +200,7 @@ class MysqlMigrationTest {
         String storeId = storeId(url);
 
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            executor.write(TestDatabases.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
 
             assertThat(executor.storeId()).isEqualTo(storeId);
         }
@@ -251,7 +252,7 @@ class MysqlMigrationTest {
                         + " (NULL, 'e4', 't', 'b', 2, 2, 'E', '{}', '{}', 0)");
 
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            List<StoredEvent> fresh = TestDatabases.events("t", "c", 1, 1);
+            List<StoredEvent> fresh = TestEvents.events("t", "c", 1, 1);
             executor.write(fresh);
 
             assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
@@ -288,7 +289,7 @@ class MysqlMigrationTest {
         String checkpoint = Cursors.encode(storeId(url), 2);
 
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            List<StoredEvent> fresh = TestDatabases.events("t", "f", 1, 1);
+            List<StoredEvent> fresh = TestEvents.events("t", "f", 1, 1);
             executor.write(fresh);
 
             assertThat(executor.read(ReadQuery.all(PageRequest.forward(10))).nodes())
@@ -329,7 +330,7 @@ class MysqlMigrationTest {
         String url = TestDatabases.create();
         String checkpoint;
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            executor.write(TestDatabases.events("t", "a", 1, 3));
+            executor.write(TestEvents.events("t", "a", 1, 3));
             checkpoint = executor.read(ReadQuery.all(PageRequest.forward(10)))
                     .pageInfo()
                     .endCursor()
@@ -339,7 +340,7 @@ class MysqlMigrationTest {
         TestDatabases.execute(url, "TRUNCATE TABLE evento_event");
 
         try (MysqlExecutor executor = MysqlExecutor.open(url)) {
-            List<StoredEvent> fresh = TestDatabases.events("t", "b", 1, 1);
+            List<StoredEvent> fresh = TestEvents.events("t", "b", 1, 1);
             executor.write(fresh);
 
             assertThat(executor.read(ReadQuery.all(PageRequest.forward(10, checkpoint)))

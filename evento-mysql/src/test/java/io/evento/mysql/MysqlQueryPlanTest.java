@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.evento.EventFilter;
 import io.evento.RoutingFilter;
 import io.evento.internal.sql.SqlQuery;
+import io.evento.tck.fixtures.TestEvents;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,7 +51,7 @@ class MysqlQueryPlanTest {
             for (int a = 0; a < 60; a++) {
                 String type = a % 3 == 0 ? "bank/Owner" : "bank/Account";
                 Optional<String> routing = a % 4 == 0 ? Optional.empty() : Optional.of(a % 2 == 0 ? "eu" : "us");
-                executor.write(TestDatabases.events(type, "a-" + a, 1, 1 + a % 25, routing));
+                executor.write(TestEvents.events(type, "a-" + a, 1, 1 + a % 25, routing));
             }
         }
     }

@@ -1,11 +1,8 @@
 package io.evento.mysql;
 
-import io.evento.internal.Ulids;
-import io.evento.spi.StoredEvent;
-import java.nio.charset.StandardCharsets;
+import io.evento.tck.fixtures.TestSql;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -141,52 +138,17 @@ final class TestDatabases {
 
     /** Runs statements on a database. */
     static void execute(String url, String... sql) throws SQLException {
-        try (Connection c = connect(url);
-                Statement s = c.createStatement()) {
-            for (String statement : sql) {
-                s.execute(statement);
-            }
-        }
+        TestSql.execute(() -> connect(url), sql);
     }
 
     /** The first column of every row of a query. */
     static List<Object> column(String url, String sql) throws SQLException {
-        List<Object> values = new ArrayList<>();
-        try (Connection c = connect(url);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getObject(1));
-            }
-        }
-        return values;
+        return TestSql.column(() -> connect(url), sql);
     }
 
     /** The single number of a query, such as a count. */
     static long count(String url, String sql) throws SQLException {
         List<Object> values = column(url, sql);
         return ((Number) values.getFirst()).longValue();
-    }
-
-    /** Events {@code from..to} of one aggregate. */
-    static List<StoredEvent> events(String type, String id, int from, int to, Optional<String> routingKey) {
-        List<StoredEvent> events = new ArrayList<>();
-        for (int v = from; v <= to; v++) {
-            events.add(new StoredEvent(
-                    Ulids.next(),
-                    type,
-                    id,
-                    v,
-                    "Event" + v,
-                    routingKey,
-                    ("{\"v\":" + v + "}").getBytes(StandardCharsets.UTF_8),
-                    "{}".getBytes(StandardCharsets.UTF_8),
-                    1_700_000_000_000_000L + v));
-        }
-        return events;
-    }
-
-    static List<StoredEvent> events(String type, String id, int from, int to) {
-        return events(type, id, from, to, Optional.empty());
     }
 }

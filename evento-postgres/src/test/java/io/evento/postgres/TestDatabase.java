@@ -1,6 +1,7 @@
 package io.evento.postgres;
 
 import io.evento.spi.StoredEvent;
+import io.evento.tck.fixtures.TestSql;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -76,12 +77,7 @@ final class TestDatabase {
 
     /** Runs statements on a plain connection. */
     static void execute(String... sql) throws SQLException {
-        try (Connection c = connect();
-                Statement statement = c.createStatement()) {
-            for (String s : sql) {
-                statement.execute(s);
-            }
-        }
+        TestSql.execute(TestDatabase::connect, sql);
     }
 
     /** Events of aggregate {@code id}, versions {@code from} to {@code to}, with fixed ids and contents. */

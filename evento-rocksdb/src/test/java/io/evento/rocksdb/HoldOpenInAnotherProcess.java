@@ -1,5 +1,6 @@
 package io.evento.rocksdb;
 
+import io.evento.tck.fixtures.TestEvents;
 import java.nio.file.Path;
 
 /**

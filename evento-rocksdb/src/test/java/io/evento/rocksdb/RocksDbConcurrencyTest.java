@@ -1,7 +1,8 @@
 package io.evento.rocksdb;
 
-import static io.evento.rocksdb.TestEvents.all;
-import static io.evento.rocksdb.TestEvents.events;
+import static io.evento.tck.fixtures.TestEvents.all;
+import static io.evento.tck.fixtures.TestEvents.assertWholeCommits;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.EventFilter;
@@ -125,13 +126,7 @@ class RocksDbConcurrencyTest {
                                         ReadQuery.of(PageRequest.backward(10_000), new EventFilter.ByType("t")))
                                 .nodes();
                         assertThat(page.size() % commitSize).isZero();
-                        for (int a = 0; a < 4; a++) {
-                            List<StoredEvent> loaded = executor.readAggregate("t", "agg-" + a, 0, 10_000);
-                            assertThat(loaded.size() % commitSize).isZero();
-                            for (int i = 0; i < loaded.size(); i++) {
-                                assertThat(loaded.get(i).version()).isEqualTo(i + 1);
-                            }
-                        }
+                        assertWholeCommits(executor, "t", 4, commitSize);
                         checks++;
                     } while (writing.get());
                     return checks;

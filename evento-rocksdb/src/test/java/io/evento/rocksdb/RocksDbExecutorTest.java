@@ -1,7 +1,7 @@
 package io.evento.rocksdb;
 
-import static io.evento.rocksdb.TestEvents.all;
-import static io.evento.rocksdb.TestEvents.events;
+import static io.evento.tck.fixtures.TestEvents.all;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;

@@ -1,9 +1,7 @@
 package io.evento.rocksdb;
 
-import java.time.Clock;
+import io.evento.tck.fixtures.UtcClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * the gate {@linkplain #open() opens}. Meanwhile writes pile up in the queue, and the writer takes
  * them as one group afterwards — which makes group composition deterministic in tests.
  */
-final class WriterGate extends Clock {
+final class WriterGate extends UtcClock {
     private static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
 
     private volatile CountDownLatch gate;
@@ -50,15 +48,5 @@ final class WriterGate extends Clock {
             }
         }
         return NOW;
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 }

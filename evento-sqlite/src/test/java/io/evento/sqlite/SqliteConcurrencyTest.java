@@ -1,6 +1,7 @@
 package io.evento.sqlite;
 
-import static io.evento.sqlite.TestStore.events;
+import static io.evento.tck.fixtures.TestEvents.assertWholeCommits;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evento.ConcurrencyException;
@@ -58,13 +59,7 @@ class SqliteConcurrencyTest {
                         List<StoredEvent> all = executor.read(ReadQuery.all(PageRequest.forward(10_000)))
                                 .nodes();
                         assertThat(all.size() % commitSize).isZero();
-                        for (int aggregate = 0; aggregate < 5; aggregate++) {
-                            List<StoredEvent> loaded = executor.readAggregate("t", "agg-" + aggregate, 0, 10_000);
-                            assertThat(loaded.size() % commitSize).isZero();
-                            for (int i = 0; i < loaded.size(); i++) {
-                                assertThat(loaded.get(i).version()).isEqualTo(i + 1);
-                            }
-                        }
+                        assertWholeCommits(executor, "t", 5, commitSize);
                         checks++;
                     } while (writing.get());
                     return checks;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evento.sqlite.SqliteExecutor.Durability;
+import io.evento.tck.fixtures.TestEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -65,7 +66,7 @@ class SqliteExecutorBuilderTest {
 
         try (SqliteExecutor executor =
                 builder.readConnections(2).busyTimeout(Duration.ZERO).open()) {
-            executor.write(TestStore.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
             assertThat(executor.lastEvent("t", "1")).isPresent();
         }
     }

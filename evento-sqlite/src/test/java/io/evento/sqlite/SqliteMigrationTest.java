@@ -11,6 +11,7 @@ import io.evento.internal.sql.SqlScript;
 import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.SubscriberState;
+import io.evento.tck.fixtures.TestEvents;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URL;
@@ -86,7 +87,7 @@ class SqliteMigrationTest {
     void a_migration_changed_after_it_was_applied_is_refused_and_nothing_is_changed() throws Exception {
         Path file = dir.resolve("events.db");
         try (SqliteExecutor executor = SqliteExecutor.open(file)) {
-            executor.write(TestStore.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
         }
         TestStore.execute(file, "UPDATE evento_schema_history SET checksum = 'feedbeef' WHERE version = 1");
 
@@ -128,7 +129,7 @@ class SqliteMigrationTest {
         String storeId = (String) TestStore.single(file, "SELECT value FROM evento_meta WHERE key = 'store_id'");
 
         try (SqliteExecutor executor = SqliteExecutor.open(file)) {
-            executor.write(TestStore.events("t", "1", 1, 1));
+            executor.write(TestEvents.events("t", "1", 1, 1));
 
             assertThat(executor.storeId()).isEqualTo(storeId);
         }
@@ -339,7 +340,7 @@ class SqliteMigrationTest {
                 opened.add(pool.submit(() -> {
                     start.await();
                     try (SqliteExecutor executor = SqliteExecutor.open(file)) {
-                        executor.write(TestStore.events("t", "thread-" + n, 1, 1));
+                        executor.write(TestEvents.events("t", "thread-" + n, 1, 1));
                         return executor.storeId();
                     }
                 }));

@@ -1,6 +1,6 @@
 package io.evento.sqlite;
 
-import static io.evento.sqlite.TestStore.events;
+import static io.evento.tck.fixtures.TestEvents.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +14,7 @@ import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
+import io.evento.tck.fixtures.MutableClock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -14,7 +14,6 @@ import io.evento.Loaded;
 import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.Projection;
-import io.evento.spi.Executor;
 import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.tck.domain.Ledger;
@@ -30,9 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Schema evolution: a store seeded with events as an older version of the application wrote them
  * (other names, other shapes, events that no longer exist) loads, subscribes and pages correctly
- * through aliases and upcasters. Run by {@link ExecutorTck} as its {@code Evolution} suite.
+ * through aliases and upcasters. Run by {@link ExecutorTck} as its {@code Evolution} group.
  */
-public abstract class EvolutionScenarios {
+abstract class EvolutionScenarios extends Scenarios {
     private static final String LEDGER = "tck/Ledger";
 
     /** What the ledger projection folds to. */
@@ -63,15 +62,9 @@ public abstract class EvolutionScenarios {
     private String ledger;
     private List<String> oldIds;
 
-    /** Creates the scenarios. */
-    protected EvolutionScenarios() {}
-
-    /**
-     * The store under test, fresh for each scenario.
-     *
-     * @return the executor
-     */
-    protected abstract Executor store();
+    EvolutionScenarios(StoresUnderTest stores) {
+        super(stores);
+    }
 
     /** Writes what the old application wrote, then opens today's application over the store. */
     @BeforeEach
@@ -258,10 +251,10 @@ public abstract class EvolutionScenarios {
     }
 
     private StoredEvent raw(int version, String name, String json, int schemaVersion) {
-        String metadata = "{\"id\":\"" + ExecutorTck.newEventId() + "\""
+        String metadata = "{\"id\":\"" + newEventId() + "\""
                 + (schemaVersion == 1 ? "" : ",\"eventVersion\":" + schemaVersion) + "}";
         return new StoredEvent(
-                ExecutorTck.newEventId(),
+                newEventId(),
                 LEDGER,
                 ledger,
                 version,

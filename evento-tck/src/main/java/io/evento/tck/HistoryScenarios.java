@@ -21,8 +21,8 @@ import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import io.evento.tck.domain.Account;
 import io.evento.tck.domain.Owner;
+import io.evento.tck.fixtures.UtcClock;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,11 +30,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Snapshots and time travel on the store under test: "snapshot + tail" equals a full replay, a
  * snapshot is used only when its revision matches and it is not newer than the point asked for,
- * and a bad snapshot never breaks a load. Run by {@link ExecutorTck} as its {@code History} suite.
+ * and a bad snapshot never breaks a load. Run by {@link ExecutorTck} as its {@code History} group.
  */
-public abstract class HistoryScenarios {
-    private static final Duration PATIENCE = Duration.ofSeconds(20);
-
+abstract class HistoryScenarios extends Scenarios {
     /** The state of the account projections here. */
     record Tally(long balance, int events) {}
 
@@ -55,22 +53,9 @@ public abstract class HistoryScenarios {
             .snapshots(Tally.class, "r1", SnapshotPolicy.manual())
             .build();
 
-    /** Creates the scenarios. */
-    protected HistoryScenarios() {}
-
-    /**
-     * The store under test, fresh for each scenario.
-     *
-     * @return the executor
-     */
-    protected abstract Executor store();
-
-    /**
-     * An {@link Evento} over {@link #store()} with the TCK families registered.
-     *
-     * @return the evento
-     */
-    protected abstract Evento evento();
+    HistoryScenarios(StoresUnderTest stores) {
+        super(stores);
+    }
 
     @Test
     void a_load_from_a_snapshot_plus_the_tail_equals_a_full_replay() {
@@ -310,19 +295,9 @@ public abstract class HistoryScenarios {
     }
 
     /** A clock one millisecond later at every reading. */
-    private static final class Ticking extends java.time.Clock {
+    private static final class Ticking extends UtcClock {
         private final java.util.concurrent.atomic.AtomicLong millis =
                 new java.util.concurrent.atomic.AtomicLong(Instant.now().toEpochMilli());
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
 
         @Override
         public Instant instant() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.evento.Edge;
-import io.evento.Evento;
 import io.evento.LeaseLostException;
 import io.evento.PageRequest;
 import io.evento.spi.Executor;
@@ -15,7 +14,6 @@ import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.SubscriberState;
 import io.evento.tck.domain.Account;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -26,30 +24,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The store side of subscriptions: subscriber state, reset, pause, the dead-letter store and commit
- * notifications. Run by {@link ExecutorTck} as its {@code SubscriberStore} suite.
+ * notifications. Run by {@link ExecutorTck} as its {@code SubscriberStore} group.
  */
-public abstract class SubscriberStoreScenarios {
-    private static final Duration LONG_TTL = Duration.ofMinutes(5);
-    private static final Duration PATIENCE = Duration.ofSeconds(20);
-
+abstract class SubscriberStoreScenarios extends Scenarios {
     private List<Edge<StoredEvent>> edges;
 
-    /** Creates the scenarios. */
-    protected SubscriberStoreScenarios() {}
-
-    /**
-     * The store under test, fresh for each scenario.
-     *
-     * @return the executor
-     */
-    protected abstract Executor store();
-
-    /**
-     * An {@link Evento} over {@link #store()} with the TCK families registered.
-     *
-     * @return the evento
-     */
-    protected abstract Evento evento();
+    SubscriberStoreScenarios(StoresUnderTest stores) {
+        super(stores);
+    }
 
     @BeforeEach
     void seedThreeEvents() {
