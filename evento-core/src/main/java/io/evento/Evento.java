@@ -69,6 +69,9 @@ public final class Evento {
         this.executor = b.executor;
         this.types = EventTypes.of(b.families);
         this.codec = b.codec;
+        // Before the first commit, not after it: an event the codec cannot read back would be
+        // stored, then fail every load, page and subscription that meets it.
+        types.eventClasses().forEach(codec::vet);
         this.clock = b.clock;
         this.data = Map.copyOf(b.data);
         this.upcasters = Map.copyOf(b.upcasters);
@@ -565,16 +568,21 @@ public final class Evento {
         }
 
         /**
-         * Registers event families: sealed interfaces annotated with {@link Aggregate}. Only events of
-         * registered families can be committed or decoded.
+         * Registers event families: sealed interfaces annotated with {@link Aggregate}, whose
+         * permitted classes (through nested sealed interfaces) are records. Only events of
+         * registered families can be committed, decoded, read by type, loaded or subscribed to;
+         * everywhere else a family that was not registered is an {@link IllegalArgumentException}
+         * naming it. {@link #build()} then has the {@linkplain Codec#vet(Class) codec vet} every
+         * record, so an event that would not read back is refused before it is stored.
          *
          * @param families the sealed interfaces
          * @return this builder
-         * @throws IllegalArgumentException if a class is not an annotated sealed interface
+         * @throws IllegalArgumentException if a class is not an annotated sealed interface, permits a
+         *     class that is not a record or a non-sealed interface, or two events share a name
          */
         public Builder register(Class<?>... families) {
             for (Class<?> family : families) {
-                EventTypes.aggregatorTypeOf(family);
+                EventTypes.check(family);
                 this.families.add(family);
             }
             return this;
@@ -655,8 +663,9 @@ public final class Evento {
          * Builds the Evento.
          *
          * @return the configured Evento
-         * @throws IllegalArgumentException if two families declare the same aggregate type or event
-         *     names clash
+         * @throws IllegalArgumentException if two families declare the same aggregate type, event
+         *     names clash, or the codec cannot read back an event record (naming the record and its
+         *     component)
          */
         public Evento build() {
             if (codec == null) {
