@@ -159,6 +159,7 @@ public final class Evento {
      *     no events
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id) {
+        projection.requireRegistered(this);
         return projection.load(this, AggregateRef.of(projection.family(), id), List.of());
     }
 
@@ -174,8 +175,10 @@ public final class Evento {
      * @return the state, or empty if the main aggregate has no events
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AggregateRef... related) {
+        projection.requireRegistered(this);
         AggregateRef main = AggregateRef.of(projection.family(), id);
         List<AggregateRef> others = List.of(related);
+        others.forEach(ref -> requireRegistered(ref.family()));
         if (others.contains(main) || others.stream().distinct().count() != others.size()) {
             throw new IllegalArgumentException("an aggregate is named twice in one load: " + main + " and " + others
                     + "; its events would be folded twice");
@@ -196,6 +199,7 @@ public final class Evento {
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AsOf asOf) {
         Objects.requireNonNull(asOf, "asOf");
+        projection.requireRegistered(this);
         return projection.loadOne(this, AggregateRef.of(projection.family(), id), asOf, false);
     }
 
@@ -210,6 +214,7 @@ public final class Evento {
      * @throws IllegalStateException if the projection has no snapshots configured
      */
     public <S> Optional<Loaded<S>> snapshot(Projection<S> projection, String id) {
+        projection.requireRegistered(this);
         return projection.snapshotNow(this, id);
     }
 
@@ -247,9 +252,12 @@ public final class Evento {
      *
      * @param query filters, routing filter and page
      * @return the page
+     * @throws IllegalArgumentException if a filter names an aggregate type no registered family
+     *     declares
      * @throws EventDecodingException if an event in the page cannot be decoded
      */
     public Page<Event<?>> read(ReadQuery query) {
+        requireRegistered(query);
         Page<StoredEvent> page = executor.read(query);
         if (upcasters.isEmpty()) {
             return page.map(this::decode);
@@ -271,7 +279,8 @@ public final class Evento {
      *
      * @param query filters, routing filter, page size and starting cursor; forward only
      * @return the events in global order
-     * @throws IllegalArgumentException if the page request is backward
+     * @throws IllegalArgumentException if the page request is backward, or a filter names an
+     *     aggregate type no registered family declares
      * @throws EventDecodingException (while consuming) if an event cannot be decoded
      */
     public Stream<Event<?>> stream(ReadQuery query) {
@@ -279,6 +288,7 @@ public final class Evento {
         if (!query.page().isForward()) {
             throw new IllegalArgumentException("a stream reads forward; use PageRequest.forward(..)");
         }
+        requireRegistered(query);
         Iterator<StoredEvent> pages = new Iterator<>() {
             private Iterator<StoredEvent> page = java.util.Collections.emptyIterator();
             private Optional<String> cursor = query.page().cursor();
@@ -319,9 +329,11 @@ public final class Evento {
      *
      * @param query filters, routing filter, page size and starting cursor; forward only
      * @return the tail
-     * @throws IllegalArgumentException if the page request is backward
+     * @throws IllegalArgumentException if the page request is backward, or a filter names an
+     *     aggregate type no registered family declares
      */
     public EventTail tail(ReadQuery query) {
+        requireRegistered(Objects.requireNonNull(query, "query"));
         return new EventTail(this, query, Duration.ofSeconds(1));
     }
 
@@ -535,6 +547,28 @@ public final class Evento {
 
     EventTypes types() {
         return types;
+    }
+
+    /**
+     * Refuses a family this Evento does not know: the README's promise that a forgotten {@code
+     * register(..)} is an error naming what to register, not an empty state or an empty page.
+     */
+    void requireRegistered(Class<?> family) {
+        if (!types.isRegisteredFamily(family)) {
+            throw new IllegalArgumentException(family.getName() + " is not registered with this Evento; add it with"
+                    + " Evento.builder(..).register(" + family.getSimpleName() + ".class)");
+        }
+    }
+
+    private void requireRegistered(ReadQuery query) {
+        for (EventFilter filter : query.filters()) {
+            if (!types.isRegisteredType(filter.aggregatorType())) {
+                throw new IllegalArgumentException("the filter " + filter + " names the aggregate type '"
+                        + filter.aggregatorType() + "', which no registered family declares; register the"
+                        + " sealed interface annotated with @Aggregate(\"" + filter.aggregatorType()
+                        + "\") with Evento.builder(..).register(..)");
+            }
+        }
     }
 
     Codec codec() {
