@@ -168,7 +168,7 @@ public final class CommitBuilder {
                 payloads.add(evento.codec().encode(e));
             } catch (RuntimeException ex) {
                 throw new IllegalArgumentException(
-                        "cannot encode " + e.getClass().getName() + ": " + ex.getMessage(), ex);
+                        "cannot encode " + e.getClass().getName() + ", so nothing was written: " + ex.getMessage(), ex);
             }
         }
         Metadata m = metadata == null ? Metadata.create() : metadata;

@@ -69,6 +69,9 @@ public final class Evento {
         this.executor = b.executor;
         this.types = EventTypes.of(b.families);
         this.codec = b.codec;
+        // Before the first commit, not after it: an event the codec cannot read back would be
+        // stored, then fail every load, page and subscription that meets it.
+        types.eventClasses().forEach(codec::vet);
         this.clock = b.clock;
         this.data = Map.copyOf(b.data);
         this.upcasters = Map.copyOf(b.upcasters);
@@ -156,6 +159,7 @@ public final class Evento {
      *     no events
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id) {
+        projection.requireRegistered(this);
         return projection.load(this, AggregateRef.of(projection.family(), id), List.of());
     }
 
@@ -171,8 +175,10 @@ public final class Evento {
      * @return the state, or empty if the main aggregate has no events
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AggregateRef... related) {
+        projection.requireRegistered(this);
         AggregateRef main = AggregateRef.of(projection.family(), id);
         List<AggregateRef> others = List.of(related);
+        others.forEach(ref -> requireRegistered(ref.family()));
         if (others.contains(main) || others.stream().distinct().count() != others.size()) {
             throw new IllegalArgumentException("an aggregate is named twice in one load: " + main + " and " + others
                     + "; its events would be folded twice");
@@ -193,6 +199,7 @@ public final class Evento {
      */
     public <S> Optional<Loaded<S>> load(Projection<S> projection, String id, AsOf asOf) {
         Objects.requireNonNull(asOf, "asOf");
+        projection.requireRegistered(this);
         return projection.loadOne(this, AggregateRef.of(projection.family(), id), asOf, false);
     }
 
@@ -207,6 +214,7 @@ public final class Evento {
      * @throws IllegalStateException if the projection has no snapshots configured
      */
     public <S> Optional<Loaded<S>> snapshot(Projection<S> projection, String id) {
+        projection.requireRegistered(this);
         return projection.snapshotNow(this, id);
     }
 
@@ -244,9 +252,12 @@ public final class Evento {
      *
      * @param query filters, routing filter and page
      * @return the page
+     * @throws IllegalArgumentException if a filter names an aggregate type no registered family
+     *     declares
      * @throws EventDecodingException if an event in the page cannot be decoded
      */
     public Page<Event<?>> read(ReadQuery query) {
+        requireRegistered(query);
         Page<StoredEvent> page = executor.read(query);
         if (upcasters.isEmpty()) {
             return page.map(this::decode);
@@ -268,7 +279,8 @@ public final class Evento {
      *
      * @param query filters, routing filter, page size and starting cursor; forward only
      * @return the events in global order
-     * @throws IllegalArgumentException if the page request is backward
+     * @throws IllegalArgumentException if the page request is backward, or a filter names an
+     *     aggregate type no registered family declares
      * @throws EventDecodingException (while consuming) if an event cannot be decoded
      */
     public Stream<Event<?>> stream(ReadQuery query) {
@@ -276,6 +288,7 @@ public final class Evento {
         if (!query.page().isForward()) {
             throw new IllegalArgumentException("a stream reads forward; use PageRequest.forward(..)");
         }
+        requireRegistered(query);
         Iterator<StoredEvent> pages = new Iterator<>() {
             private Iterator<StoredEvent> page = java.util.Collections.emptyIterator();
             private Optional<String> cursor = query.page().cursor();
@@ -316,9 +329,11 @@ public final class Evento {
      *
      * @param query filters, routing filter, page size and starting cursor; forward only
      * @return the tail
-     * @throws IllegalArgumentException if the page request is backward
+     * @throws IllegalArgumentException if the page request is backward, or a filter names an
+     *     aggregate type no registered family declares
      */
     public EventTail tail(ReadQuery query) {
+        requireRegistered(Objects.requireNonNull(query, "query"));
         return new EventTail(this, query, Duration.ofSeconds(1));
     }
 
@@ -534,6 +549,28 @@ public final class Evento {
         return types;
     }
 
+    /**
+     * Refuses a family this Evento does not know: the README's promise that a forgotten {@code
+     * register(..)} is an error naming what to register, not an empty state or an empty page.
+     */
+    void requireRegistered(Class<?> family) {
+        if (!types.isRegisteredFamily(family)) {
+            throw new IllegalArgumentException(family.getName() + " is not registered with this Evento; add it with"
+                    + " Evento.builder(..).register(" + family.getSimpleName() + ".class)");
+        }
+    }
+
+    private void requireRegistered(ReadQuery query) {
+        for (EventFilter filter : query.filters()) {
+            if (!types.isRegisteredType(filter.aggregatorType())) {
+                throw new IllegalArgumentException("the filter " + filter + " names the aggregate type '"
+                        + filter.aggregatorType() + "', which no registered family declares; register the"
+                        + " sealed interface annotated with @Aggregate(\"" + filter.aggregatorType()
+                        + "\") with Evento.builder(..).register(..)");
+            }
+        }
+    }
+
     Codec codec() {
         return codec;
     }
@@ -565,16 +602,21 @@ public final class Evento {
         }
 
         /**
-         * Registers event families: sealed interfaces annotated with {@link Aggregate}. Only events of
-         * registered families can be committed or decoded.
+         * Registers event families: sealed interfaces annotated with {@link Aggregate}, whose
+         * permitted classes (through nested sealed interfaces) are records. Only events of
+         * registered families can be committed, decoded, read by type, loaded or subscribed to;
+         * everywhere else a family that was not registered is an {@link IllegalArgumentException}
+         * naming it. {@link #build()} then has the {@linkplain Codec#vet(Class) codec vet} every
+         * record, so an event that would not read back is refused before it is stored.
          *
          * @param families the sealed interfaces
          * @return this builder
-         * @throws IllegalArgumentException if a class is not an annotated sealed interface
+         * @throws IllegalArgumentException if a class is not an annotated sealed interface, permits a
+         *     class that is not a record or a non-sealed interface, or two events share a name
          */
         public Builder register(Class<?>... families) {
             for (Class<?> family : families) {
-                EventTypes.aggregatorTypeOf(family);
+                EventTypes.check(family);
                 this.families.add(family);
             }
             return this;
@@ -655,8 +697,9 @@ public final class Evento {
          * Builds the Evento.
          *
          * @return the configured Evento
-         * @throws IllegalArgumentException if two families declare the same aggregate type or event
-         *     names clash
+         * @throws IllegalArgumentException if two families declare the same aggregate type, event
+         *     names clash, or the codec cannot read back an event record (naming the record and its
+         *     component)
          */
         public Evento build() {
             if (codec == null) {

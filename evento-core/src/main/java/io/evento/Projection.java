@@ -9,14 +9,9 @@ import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A handler registered for the family itself receives all its events, which suits a fold
  * written as an exhaustive {@code switch} over the sealed interface. Handlers return the next state:
- * records fold immutably; a mutable state may be changed in place and returned.
+ * records fold immutably; a mutable state may be changed in place and returned. Registered types
+ * may overlap: an event goes to the most specific one it is an instance of (its record, else the
+ * nearest sealed sub-family, else the family), whatever the order of registration; a skipped type
+ * takes part like a handler.
  *
  * <p>Loading reads every event of the aggregate, page by page, however many there are. Events
  * without a handler are skipped, unless the {@linkplain Builder#safetyCheck() safety check} is on,
@@ -103,20 +101,17 @@ public final class Projection<S> {
     private final String key;
     private final Class<?> family;
     private final Supplier<? extends S> initial;
-    private final Map<Class<?>, ContextHandler<S, Object>> handlers;
-    private final Set<Class<?>> skipped;
+    private final HandlerTable<ContextHandler<S, Object>> table;
     private final boolean safetyCheck;
     private final Class<S> stateType;
     private final String revision;
     private final SnapshotPolicy policy;
-    private final Map<Class<?>, Optional<ContextHandler<S, Object>>> resolved = new ConcurrentHashMap<>();
 
     private Projection(Builder<S> b) {
         this.key = b.key;
         this.family = b.family;
         this.initial = b.initial;
-        this.handlers = Map.copyOf(b.handlers);
-        this.skipped = Set.copyOf(b.skipped);
+        this.table = b.table.build();
         this.safetyCheck = b.safetyCheck;
         this.stateType = b.stateType;
         this.revision = b.revision;
@@ -365,21 +360,14 @@ public final class Projection<S> {
         }
     }
 
-    private Optional<ContextHandler<S, Object>> handlerFor(Class<?> eventClass) {
-        return resolved.computeIfAbsent(eventClass, c -> {
-            ContextHandler<S, Object> exact = handlers.get(c);
-            if (exact != null) {
-                return Optional.of(exact);
-            }
-            return handlers.entrySet().stream()
-                    .filter(h -> h.getKey().isAssignableFrom(c))
-                    .map(Map.Entry::getValue)
-                    .findFirst();
-        });
-    }
-
-    private boolean isSkipped(Class<?> eventClass) {
-        return skipped.stream().anyMatch(s -> s.isAssignableFrom(eventClass));
+    /**
+     * Refuses, naming what to register, a load through an Evento that does not know the
+     * projection's family, or the family of one of its handlers or skips: its events could not be
+     * read, and the load would return a state folded from nothing.
+     */
+    void requireRegistered(Evento evento) {
+        evento.requireRegistered(family);
+        table.families().forEach(evento::requireRegistered);
     }
 
     /** The running state of one load. */
@@ -417,35 +405,11 @@ public final class Projection<S> {
         }
 
         private void applyOne(Evento.Resolved r) {
-            StoredEvent stored = r.stored();
-            Optional<EventTypes.Descriptor> d = r.descriptor();
-            if (d.isEmpty()) {
-                if (safetyCheck) {
-                    throw new EventDecodingException(
-                            stored.id(),
-                            stored.aggregatorType(),
-                            stored.aggregatorId(),
-                            stored.version(),
-                            r.name(),
-                            "no registered event has this name",
-                            null);
-                }
-                return;
-            }
-            Class<?> type = d.get().type();
-            Optional<ContextHandler<S, Object>> handler = handlerFor(type);
+            Optional<ContextHandler<S, Object>> handler = table.choose(r, safetyCheck);
             if (handler.isEmpty()) {
-                if (safetyCheck && !isSkipped(type)) {
-                    throw new UnhandledEventException(
-                            "projection '" + key + "'",
-                            stored.id(),
-                            stored.aggregatorType(),
-                            stored.aggregatorId(),
-                            stored.version(),
-                            d.get().name());
-                }
                 return;
             }
+            Class<?> type = r.descriptor().orElseThrow().type();
             @SuppressWarnings("unchecked")
             Event<Object> event = (Event<Object>) evento.decode(r, type);
             S next = handler.get().apply(state, event, this);
@@ -480,8 +444,7 @@ public final class Projection<S> {
         private final String key;
         private final Class<?> family;
         private final Supplier<? extends S> initial;
-        private final Map<Class<?>, ContextHandler<S, Object>> handlers = new LinkedHashMap<>();
-        private final Set<Class<?>> skipped = new LinkedHashSet<>();
+        private final HandlerTable.Builder<ContextHandler<S, Object>> table;
         private boolean safetyCheck;
         private Class<S> stateType;
         private String revision;
@@ -490,17 +453,20 @@ public final class Projection<S> {
         private Builder(String key, Class<?> family, Supplier<? extends S> initial) {
             this.key = Validation.name("projection key", key);
             EventTypes.aggregatorTypeOf(family);
+            this.table = new HandlerTable.Builder<>("projection '" + key + "'");
             this.family = family;
             this.initial = Objects.requireNonNull(initial, "initial");
         }
 
         /**
-         * Handles an event type: an event record, or a sealed interface to handle all its events.
+         * Handles an event type: an event record, or a sealed interface (the family or a sealed
+         * sub-family) to handle all its events that have no more specific handler.
          *
          * @param type the event class
          * @param handler folds the event into the state
          * @param <E> the event type
          * @return this builder
+         * @throws IllegalArgumentException if the type is not an event, a sealed sub-family or a family
          * @throws IllegalStateException if the type already has a handler
          */
         public <E> Builder<S> on(Class<E> type, Handler<S, ? super E> handler) {
@@ -515,35 +481,28 @@ public final class Projection<S> {
          * @param handler folds the event into the state
          * @param <E> the event type
          * @return this builder
+         * @throws IllegalArgumentException if the type is not an event, a sealed sub-family or a family
          * @throws IllegalStateException if the type already has a handler
          */
         @SuppressWarnings("unchecked")
         public <E> Builder<S> on(Class<E> type, ContextHandler<S, ? super E> handler) {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(handler, "handler");
-            if (skipped.contains(type)) {
-                throw new IllegalStateException(type.getName() + " is skipped; it cannot also have a handler");
-            }
-            if (handlers.putIfAbsent(type, (ContextHandler<S, Object>) handler) != null) {
-                throw new IllegalStateException(type.getName() + " already has a handler in projection " + key);
-            }
+            table.on(type, (ContextHandler<S, Object>) handler);
             return this;
         }
 
         /**
          * Declares that events of these types are deliberately ignored, so the safety check accepts
-         * them.
+         * them. A skip is chosen like a handler: it applies to the events whose most specific
+         * registered type it is.
          *
          * @param types event records or sealed interfaces
          * @return this builder
+         * @throws IllegalArgumentException if a type is not an event, a sealed sub-family or a family
+         * @throws IllegalStateException if a type has a handler
          */
         public Builder<S> skip(Class<?>... types) {
             for (Class<?> type : types) {
-                Objects.requireNonNull(type, "type");
-                if (handlers.containsKey(type)) {
-                    throw new IllegalStateException(type.getName() + " has a handler; it cannot also be skipped");
-                }
-                skipped.add(type);
+                table.skip(type);
             }
             return this;
         }
@@ -585,6 +544,8 @@ public final class Projection<S> {
          * Builds the projection.
          *
          * @return the projection
+         * @throws IllegalStateException if an event is an instance of two registered types neither
+         *     of which is more specific (two sibling sub-families): register the event itself
          */
         public Projection<S> build() {
             return new Projection<>(this);

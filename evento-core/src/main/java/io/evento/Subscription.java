@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -152,8 +151,7 @@ public final class Subscription {
 
     final Evento evento;
     final String key;
-    final Map<Class<?>, Handler<Object>> handlers;
-    final Set<Class<?>> skipped;
+    final HandlerTable<Handler<Object>> table;
     final boolean safetyCheck;
     final RoutingFilter routing;
     final List<EventFilter> filters;
@@ -169,14 +167,12 @@ public final class Subscription {
     final int partitions;
     final boolean transactional;
     final String workerId;
-    private final Map<Class<?>, Optional<Handler<Object>>> resolved = new ConcurrentHashMap<>();
     private final Set<SubscriptionHandle> running = ConcurrentHashMap.newKeySet();
 
     private Subscription(Builder b) {
         this.evento = b.evento;
         this.key = b.key;
-        this.handlers = Map.copyOf(b.handlers);
-        this.skipped = Set.copyOf(b.skipped);
+        this.table = b.table.build();
         this.safetyCheck = b.safetyCheck;
         this.routing = b.routing;
         this.chunkSize = b.chunkSize;
@@ -191,12 +187,9 @@ public final class Subscription {
         this.partitions = b.partitions;
         this.transactional = b.transactional;
         this.workerId = b.workerId;
-        Set<String> types = new LinkedHashSet<>();
-        for (Class<?> type : handlers.keySet()) {
-            types.add(EventTypes.aggregatorTypeOf(familyOf(type)));
-        }
-        this.filters =
-                types.stream().map(t -> (EventFilter) new EventFilter.ByType(t)).toList();
+        this.filters = table.handledFamilies().stream()
+                .map(family -> (EventFilter) new EventFilter.ByType(EventTypes.aggregatorTypeOf(family)))
+                .toList();
     }
 
     /**
@@ -406,25 +399,9 @@ public final class Subscription {
         running.remove(handle);
     }
 
-    Optional<Handler<Object>> handlerFor(Class<?> eventClass) {
-        Optional<Handler<Object>> known = resolved.get(eventClass);
-        if (known != null) {
-            return known;
-        }
-        return resolved.computeIfAbsent(eventClass, c -> {
-            Handler<Object> exact = handlers.get(c);
-            if (exact != null) {
-                return Optional.of(exact);
-            }
-            return handlers.entrySet().stream()
-                    .filter(h -> h.getKey().isAssignableFrom(c))
-                    .map(Map.Entry::getValue)
-                    .findFirst();
-        });
-    }
-
-    boolean isSkipped(Class<?> eventClass) {
-        return skipped.stream().anyMatch(s -> s.isAssignableFrom(eventClass));
+    /** The handler of a resolved event, per {@link HandlerTable#choose}. */
+    Optional<Handler<Object>> handlerFor(Evento.Resolved r) {
+        return table.choose(r, safetyCheck);
     }
 
     boolean inPartition(StoredEvent e, int partition) {
@@ -462,19 +439,11 @@ public final class Subscription {
         return key + "#" + partition + "/" + partitions;
     }
 
-    private static Class<?> familyOf(Class<?> type) {
-        if (type.isAnnotationPresent(Aggregate.class)) {
-            return type;
-        }
-        return EventTypes.describe(type).family();
-    }
-
     /** Configures a {@link Subscription}; start one with {@link Evento#subscription(String)}. */
     public static final class Builder {
         private final Evento evento;
         private final String key;
-        private final Map<Class<?>, Handler<Object>> handlers = new LinkedHashMap<>();
-        private final Set<Class<?>> skipped = new LinkedHashSet<>();
+        private final HandlerTable.Builder<Handler<Object>> table;
         private final Map<Class<?>, Object> data = new LinkedHashMap<>();
         private boolean safetyCheck;
         private RoutingFilter routing = RoutingFilter.NONE;
@@ -502,52 +471,46 @@ public final class Subscription {
                 throw new IllegalArgumentException(
                         "subscription key must not contain '#', which separates partition keys: " + key);
             }
+            this.table = new HandlerTable.Builder<>("subscription '" + key + "'");
         }
 
         /**
-         * Handles an event type: an event record, or a family (sealed interface annotated with
-         * {@link Aggregate}) to handle all its events, for example with an exhaustive {@code
-         * switch}. The subscription reads the aggregate types its handlers belong to.
+         * Handles an event type: an event record, or a sealed interface (a family annotated with
+         * {@link Aggregate}, or a sealed sub-family) to handle all its events that have no more
+         * specific handler, for example with an exhaustive {@code switch}. An event goes to the most
+         * specific registered type it is an instance of, whatever the order of registration. The
+         * subscription reads the aggregate types its handlers belong to.
          *
          * @param type the event class
          * @param handler handles the event
          * @param <E> the event type
          * @return this builder
-         * @throws IllegalArgumentException if the type is not a registered event or family
+         * @throws IllegalArgumentException if the type is not an event, a sealed sub-family or a
+         *     family, or its family is not registered with the Evento
          * @throws IllegalStateException if the type already has a handler
          */
         @SuppressWarnings("unchecked")
         public <E> Builder on(Class<E> type, Handler<? super E> handler) {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(handler, "handler");
-            Class<?> family = familyOf(type);
-            if (!evento.types().isRegisteredFamily(family)) {
-                throw new IllegalArgumentException(family.getName() + " is not registered with this Evento; add it to "
-                        + "Evento.builder(..).register(..)");
-            }
-            if (skipped.contains(type)) {
-                throw new IllegalStateException(type.getName() + " is skipped; it cannot also have a handler");
-            }
-            if (handlers.putIfAbsent(type, (Handler<Object>) handler) != null) {
-                throw new IllegalStateException(type.getName() + " already has a handler in subscription " + key);
-            }
+            evento.requireRegistered(EventTypes.familyOf(Objects.requireNonNull(type, "type")));
+            table.on(type, (Handler<Object>) handler);
             return this;
         }
 
         /**
          * Declares that events of these types are deliberately ignored, so the safety check accepts
-         * them.
+         * them. A skip is chosen like a handler: it applies to the events whose most specific
+         * registered type it is.
          *
-         * @param types event records or families
+         * @param types event records, sealed sub-families or families
          * @return this builder
+         * @throws IllegalArgumentException if a type is not an event, a sealed sub-family or a family,
+         *     or its family is not registered with the Evento
+         * @throws IllegalStateException if a type has a handler
          */
         public Builder skip(Class<?>... types) {
             for (Class<?> type : types) {
-                Objects.requireNonNull(type, "type");
-                if (handlers.containsKey(type)) {
-                    throw new IllegalStateException(type.getName() + " has a handler; it cannot also be skipped");
-                }
-                skipped.add(type);
+                evento.requireRegistered(EventTypes.familyOf(Objects.requireNonNull(type, "type")));
+                table.skip(type);
             }
             return this;
         }
@@ -752,10 +715,11 @@ public final class Subscription {
          * Builds the subscription without starting it.
          *
          * @return the subscription
-         * @throws IllegalStateException if no handler was registered
+         * @throws IllegalStateException if no handler was registered, or an event is an instance of
+         *     two registered types neither of which is more specific (register the event itself)
          */
         public Subscription build() {
-            if (handlers.isEmpty()) {
+            if (table.isEmpty()) {
                 throw new IllegalStateException("subscription " + key + " has no handler; add one with on(..)");
             }
             if (leaseTtl.compareTo(pollInterval) < 0) {

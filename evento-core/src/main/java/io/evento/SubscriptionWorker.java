@@ -1,6 +1,5 @@
 package io.evento;
 
-import io.evento.internal.EventTypes;
 import io.evento.spi.Executor;
 import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
@@ -618,35 +617,11 @@ final class SubscriptionWorker {
     }
 
     private void dispatchOne(Evento.Resolved r, Connection tx, int attempt) throws Exception {
-        StoredEvent stored = r.stored();
-        Optional<EventTypes.Descriptor> d = r.descriptor();
-        if (d.isEmpty()) {
-            if (sub.safetyCheck) {
-                throw new EventDecodingException(
-                        stored.id(),
-                        stored.aggregatorType(),
-                        stored.aggregatorId(),
-                        stored.version(),
-                        r.name(),
-                        "no registered event has this name",
-                        null);
-            }
-            return;
-        }
-        Class<?> type = d.get().type();
-        Optional<Subscription.Handler<Object>> handler = sub.handlerFor(type);
+        Optional<Subscription.Handler<Object>> handler = sub.handlerFor(r);
         if (handler.isEmpty()) {
-            if (sub.safetyCheck && !sub.isSkipped(type)) {
-                throw new UnhandledEventException(
-                        "subscription '" + sub.key() + "'",
-                        stored.id(),
-                        stored.aggregatorType(),
-                        stored.aggregatorId(),
-                        stored.version(),
-                        d.get().name());
-            }
             return;
         }
+        Class<?> type = r.descriptor().orElseThrow().type();
         @SuppressWarnings("unchecked")
         Event<Object> event = (Event<Object>) sub.evento.decode(r, type);
         handler.get().handle(event, new HandlerContext(tx, attempt));

@@ -8,10 +8,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The registry of event families: which record is which (aggregate type, event name), and back.
@@ -19,6 +21,13 @@ import java.util.Optional;
  * <p>Names come from annotations only ({@link Aggregate}, {@link EventName}, else the simple class
  * name), never from the fully qualified class name, so moving a class between packages does not
  * orphan its stored events. The registry is built once and read-only afterwards.
+ *
+ * <p>Events are records: a record's components are all of its state, so what the codec writes is
+ * what the event holds and what it reads back builds the same event. A plain class in a family
+ * (written by its getters, read by a constructor the codec has to guess) is refused here, before
+ * the first event is stored as {@code {}}.
+ *
+ * <p>Internal: may change without notice.
  */
 public final class EventTypes {
 
@@ -36,14 +45,19 @@ public final class EventTypes {
     private final Map<Class<?>, Descriptor> byClass;
     private final Map<String, Map<String, Descriptor>> byName;
     private final Map<String, Class<?>> families;
+    private final Set<Class<?>> familyClasses;
+    private final List<Class<?>> eventClasses;
 
     private EventTypes(
             Map<Class<?>, Descriptor> byClass,
             Map<String, Map<String, Descriptor>> byName,
-            Map<String, Class<?>> families) {
+            Map<String, Class<?>> families,
+            List<Class<?>> eventClasses) {
         this.byClass = byClass;
         this.byName = byName;
         this.families = families;
+        this.familyClasses = Set.copyOf(families.values());
+        this.eventClasses = eventClasses;
     }
 
     /** Builds a registry of the given families, checking names are unique. */
@@ -51,6 +65,7 @@ public final class EventTypes {
         Map<Class<?>, Descriptor> byClass = new HashMap<>();
         Map<String, Map<String, Descriptor>> byName = new HashMap<>();
         Map<String, Class<?>> familyByType = new LinkedHashMap<>();
+        List<Class<?>> eventClasses = new ArrayList<>();
         for (Class<?> family : families) {
             String type = aggregatorTypeOf(family);
             if (!family.isSealed()) {
@@ -80,9 +95,26 @@ public final class EventTypes {
                     }
                 }
                 byClass.put(event, d);
+                eventClasses.add(event);
             }
         }
-        return new EventTypes(Map.copyOf(byClass), Map.copyOf(byName), Map.copyOf(familyByType));
+        return new EventTypes(
+                Map.copyOf(byClass), Map.copyOf(byName), Map.copyOf(familyByType), List.copyOf(eventClasses));
+    }
+
+    /**
+     * Checks one family as {@link #of(List)} would: annotated, sealed, records only, names unique.
+     *
+     * @param family the sealed interface
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void check(Class<?> family) {
+        of(List.of(family));
+    }
+
+    /** Every registered event record, family by family in registration order. */
+    public List<Class<?>> eventClasses() {
+        return eventClasses;
     }
 
     /** The descriptor of a registered event class. */
@@ -121,7 +153,62 @@ public final class EventTypes {
 
     /** Whether a family (sealed interface) is registered. */
     public boolean isRegisteredFamily(Class<?> family) {
-        return families.get(aggregatorTypeOf(family)) == family;
+        return familyClasses.contains(family);
+    }
+
+    /** Whether a registered family declares this aggregate type. */
+    public boolean isRegisteredType(String aggregatorType) {
+        return families.containsKey(aggregatorType);
+    }
+
+    /**
+     * The family (the sealed interface annotated with {@link Aggregate}) of an event record, of a
+     * sealed sub-family or of the family itself.
+     *
+     * @throws IllegalArgumentException if the class belongs to no family
+     */
+    public static Class<?> familyOf(Class<?> type) {
+        if (type.isAnnotationPresent(Aggregate.class)) {
+            return type;
+        }
+        return findFamily(type)
+                .orElseThrow(() -> new IllegalArgumentException(type.getName()
+                        + " is not an event: it implements no sealed interface annotated with @Aggregate"));
+    }
+
+    /**
+     * The concrete classes a family or sub-family permits, through nested sealed interfaces, in
+     * declaration order; an interface or abstract class that is not sealed contributes nothing.
+     */
+    public static List<Class<?>> concreteClassesOf(Class<?> type) {
+        return leavesOf(type).stream().filter(c -> !isAbstract(c)).toList();
+    }
+
+    /**
+     * What a sealed type permits, through nested sealed interfaces, in declaration order: the
+     * classes and the interfaces or abstract classes that are not sealed. A record may implement
+     * two sealed sub-families: it is listed once.
+     */
+    private static List<Class<?>> leavesOf(Class<?> type) {
+        List<Class<?>> leaves = new ArrayList<>();
+        Deque<Class<?>> todo = new ArrayDeque<>(List.of(type));
+        Set<Class<?>> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            Class<?> c = todo.removeFirst();
+            if (!seen.add(c)) {
+                continue;
+            }
+            if (c.isSealed()) {
+                todo.addAll(List.of(c.getPermittedSubclasses()));
+            } else {
+                leaves.add(c);
+            }
+        }
+        return leaves;
+    }
+
+    private static boolean isAbstract(Class<?> c) {
+        return c.isInterface() || Modifier.isAbstract(c.getModifiers());
     }
 
     /** The aggregate type declared by {@code family}'s {@link Aggregate} annotation. */
@@ -135,14 +222,14 @@ public final class EventTypes {
 
     /** Describes an event class from its annotations alone, without a registry. */
     public static Descriptor describe(Class<?> eventClass) {
-        Class<?> family = familyOf(eventClass)
+        Class<?> family = findFamily(eventClass)
                 .orElseThrow(() -> new IllegalArgumentException(eventClass.getName()
                         + " is not an event: it implements no sealed interface annotated with @Aggregate"));
         return new Descriptor(
                 eventClass, family, aggregatorTypeOf(family), eventNameOf(eventClass), eventVersionOf(eventClass));
     }
 
-    private static Optional<Class<?>> familyOf(Class<?> type) {
+    private static Optional<Class<?>> findFamily(Class<?> type) {
         Deque<Class<?>> todo = new ArrayDeque<>(List.of(type.getInterfaces()));
         while (!todo.isEmpty()) {
             Class<?> c = todo.pop();
@@ -186,17 +273,16 @@ public final class EventTypes {
 
     private static List<Class<?>> permittedEvents(Class<?> family) {
         List<Class<?>> events = new ArrayList<>();
-        Deque<Class<?>> todo = new ArrayDeque<>(List.of(family.getPermittedSubclasses()));
-        while (!todo.isEmpty()) {
-            Class<?> c = todo.pop();
-            if (c.isSealed()) {
-                todo.addAll(List.of(c.getPermittedSubclasses()));
-            } else if (c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+        for (Class<?> c : leavesOf(family)) {
+            if (isAbstract(c)) {
                 throw new IllegalArgumentException(c.getName() + " in the event family " + family.getName()
                         + " is not sealed; every event of a family must be known when it is registered");
-            } else {
-                events.add(c);
+            } else if (!c.isRecord()) {
+                throw new IllegalArgumentException(c.getName() + " in the event family " + family.getName()
+                        + " is a class, not a record, so its fields would not be stored and read back;"
+                        + " declare it as a record");
             }
+            events.add(c);
         }
         if (events.isEmpty()) {
             throw new IllegalArgumentException(family.getName() + " permits no event records");

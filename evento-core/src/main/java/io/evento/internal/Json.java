@@ -28,7 +28,8 @@ public final class Json {
      * A mapper that reads and writes records, {@code java.time} values (as ISO strings) and {@code
      * Optional}, ignores unknown properties so that older code can read newer events, and refuses a
      * record whose JSON lacks a component that is not an {@code Optional}, naming it, instead of
-     * building it with a {@code null} or a zero nobody wrote.
+     * building it with a {@code null} or a zero nobody wrote. A value without properties (a stream,
+     * a plain {@code Object}) is an error rather than a {@code {}} that reads back as nothing.
      */
     public static ObjectMapper newMapper() {
         return JsonMapper.builder()
@@ -37,7 +38,7 @@ public final class Json {
                 .addModule(new Jdk8Module())
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .build();
     }
 

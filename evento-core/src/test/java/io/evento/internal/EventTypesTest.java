@@ -46,6 +46,24 @@ class EventTypesTest {
 
     record Stray(String x) {}
 
+    @Aggregate("test/Classy")
+    sealed interface Classy {
+        record Fine() implements Classy {}
+
+        final class NotARecord implements Classy {}
+    }
+
+    @Aggregate("test/Diamond")
+    sealed interface Diamond {
+        sealed interface Left extends Diamond {}
+
+        sealed interface Right extends Diamond {}
+
+        record Both() implements Left, Right {}
+
+        record OnlyLeft() implements Left {}
+    }
+
     @Test
     void a_family_registers_its_permitted_records_including_nested_sealed_interfaces() {
         EventTypes types = EventTypes.of(List.of(Order.class));
@@ -102,5 +120,41 @@ class EventTypesTest {
         assertThat(EventTypes.describe(Order.Refund.Paid.class))
                 .isEqualTo(new EventTypes.Descriptor(Order.Refund.Paid.class, Order.class, "test/Order", "Paid", 1));
         assertThatThrownBy(() -> EventTypes.describe(Stray.class)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void a_family_permitting_a_class_that_is_not_a_record_is_refused_naming_it() {
+        assertThatThrownBy(() -> EventTypes.check(Classy.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Classy.NotARecord.class.getName())
+                .hasMessageContaining("not a record");
+    }
+
+    @Test
+    void a_record_of_two_sealed_sub_families_is_one_event() {
+        EventTypes types = EventTypes.of(List.of(Diamond.class));
+        assertThat(types.eventClasses()).containsExactlyInAnyOrder(Diamond.Both.class, Diamond.OnlyLeft.class);
+        assertThat(EventTypes.concreteClassesOf(Diamond.Left.class))
+                .containsExactlyInAnyOrder(Diamond.Both.class, Diamond.OnlyLeft.class);
+        assertThat(EventTypes.concreteClassesOf(Diamond.class)).hasSize(2);
+    }
+
+    @Test
+    void the_family_of_a_record_a_sub_family_or_a_family_is_found_and_of_anything_else_refused() {
+        assertThat(EventTypes.familyOf(Order.Refund.Paid.class)).isEqualTo(Order.class);
+        assertThat(EventTypes.familyOf(Order.Refund.class)).isEqualTo(Order.class);
+        assertThat(EventTypes.familyOf(Order.class)).isEqualTo(Order.class);
+        assertThatThrownBy(() -> EventTypes.familyOf(Stray.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not an event");
+    }
+
+    @Test
+    void registered_families_and_aggregate_types_are_known_by_identity_and_name() {
+        EventTypes types = EventTypes.of(List.of(Order.class));
+        assertThat(types.isRegisteredFamily(Order.class)).isTrue();
+        assertThat(types.isRegisteredFamily(SameType.class)).isFalse();
+        assertThat(types.isRegisteredType("test/Order")).isTrue();
+        assertThat(types.isRegisteredType("test/Clash")).isFalse();
     }
 }

@@ -61,6 +61,8 @@ import org.junit.jupiter.api.Timeout;
  *       both directions, their flags and boundary cursors.
  *   <li>{@code Filters} ({@code FilterScenarios}): event filters select exactly the matching
  *       events, in global order, OR-ed together.
+ *   <li>{@code Registration} ({@code RegistrationScenarios}): an event that would not read back is
+ *       refused before anything is stored; a forgotten {@code register(..)} is an error.
  *   <li>{@code SafetyCheck} ({@code SafetyCheckScenarios}): unhandled events are ignored unless the
  *       projection's safety check is on.
  *   <li>{@code Cursors} ({@code CursorScenarios}): cursors are opaque; altered ones and those of
@@ -241,6 +243,18 @@ public abstract class ExecutorTck {
     public class Filters extends FilterScenarios {
         /** Creates the group. */
         public Filters() {
+            super(stores);
+        }
+    }
+
+    /**
+     * An event that would not read back is refused before anything is stored; a forgotten
+     * {@code register(..)} is an error naming what to register wherever the family is used.
+     */
+    @Nested
+    public class Registration extends RegistrationScenarios {
+        /** Creates the group. */
+        public Registration() {
             super(stores);
         }
     }
