@@ -178,7 +178,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     private final HikariDataSource ownedPool;
     private final String schema;
     private final String storeId;
-    private final EventSql sql;
+    private final EventTable sql;
     private final CommitNotifications notifications;
     private final KnownAggregates knownAggregates = new KnownAggregates(KNOWN_AGGREGATES);
     private final String acquireLease;
@@ -200,7 +200,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         this.ownedPool = ownedPool;
         this.schema = schema;
         this.storeId = storeId;
-        this.sql = new EventSql(schema);
+        this.sql = new EventTable(schema);
         this.notifications = new CommitNotifications(
                 schema, jdbcUrl != null ? new DriverConnections(jdbcUrl) : new BorrowedConnections(dataSource));
         String subscriber = "\"" + schema + "\".evento_subscriber";
@@ -631,7 +631,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         run("writing events to " + type + "/" + id, c -> {
             boolean written;
             try {
-                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
+                if (events.size() <= EventTable.MAX_ROWS_PER_INSERT) {
                     written = insert(c, events, expected);
                 } else {
                     written = insertInChunks(c, events, expected);
@@ -668,13 +668,13 @@ public final class PostgresExecutor implements JdbcExecutor {
             // Version `after` is committed (or there is none to check): the unique key is the only
             // check left, so a plain insert will do.
             try (PreparedStatement insert = c.prepareStatement(sql.create(rows.size()))) {
-                EventSql.bindCreate(insert, rows, known.get());
+                EventTable.bindCreate(insert, rows, known.get());
                 insert.executeUpdate();
                 return true;
             }
         }
         try (PreparedStatement insert = c.prepareStatement(sql.append(rows.size()))) {
-            EventSql.bindAppend(insert, rows, after);
+            EventTable.bindAppend(insert, rows, after);
             return insert.executeUpdate() > 0;
         }
     }
@@ -694,8 +694,8 @@ public final class PostgresExecutor implements JdbcExecutor {
     private boolean insertInChunks(Connection c, List<StoredEvent> events, int expected) throws SQLException {
         c.setAutoCommit(false);
         try {
-            for (int from = 0; from < events.size(); from += EventSql.MAX_ROWS_PER_INSERT) {
-                int to = Math.min(events.size(), from + EventSql.MAX_ROWS_PER_INSERT);
+            for (int from = 0; from < events.size(); from += EventTable.MAX_ROWS_PER_INSERT) {
+                int to = Math.min(events.size(), from + EventTable.MAX_ROWS_PER_INSERT);
                 // Each chunk after the first follows the previous one, just written in this transaction.
                 if (!insert(c, events.subList(from, to), expected + from)) {
                     c.rollback();
@@ -717,7 +717,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         Objects.requireNonNull(query, "query");
         ensureOpen();
         PageRequest page = query.page();
-        EventSql.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
+        EventTable.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
         SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
         List<Edge<StoredEvent>> edges = run("reading events", c -> {
             try (PreparedStatement statement = c.prepareStatement(PAGE_PLAN + q.sql() + PAGE_PLAN_RESET)) {
@@ -731,9 +731,9 @@ public final class PostgresExecutor implements JdbcExecutor {
                 }
                 try (ResultSet rs = statement.getResultSet()) {
                     while (rs.next()) {
-                        EventSql.OrderKey key = EventSql.orderKey(rs);
+                        EventTable.OrderKey key = EventTable.orderKey(rs);
                         rows.add(Edge.lazy(
-                                EventSql.pageEvent(rs), () -> Cursors.encode(storeId, key.txid(), key.position())));
+                                EventTable.pageEvent(rs), () -> Cursors.encode(storeId, key.txid(), key.position())));
                     }
                 }
                 return rows;
@@ -791,12 +791,12 @@ public final class PostgresExecutor implements JdbcExecutor {
         }
     }
 
-    private EventSql.OrderKey decodeCursor(String cursor) {
+    private EventTable.OrderKey decodeCursor(String cursor) {
         long[] key = Cursors.decode(storeId, cursor, 2);
         if (key[0] < 0 || key[1] < 0) {
             throw new InvalidCursorException("invalid cursor '" + cursor + "': negative order key");
         }
-        return new EventSql.OrderKey(key[0], key[1]);
+        return new EventTable.OrderKey(key[0], key[1]);
     }
 
     @Override
@@ -813,7 +813,7 @@ public final class PostgresExecutor implements JdbcExecutor {
                 List<StoredEvent> events = new ArrayList<>(Math.min(limit, 256));
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
-                        events.add(EventSql.event(rs, 1));
+                        events.add(EventTable.event(rs, 1));
                     }
                 }
                 if (!events.isEmpty()) {
@@ -837,7 +837,7 @@ public final class PostgresExecutor implements JdbcExecutor {
                     if (!rs.next()) {
                         return Optional.<StoredEvent>empty();
                     }
-                    StoredEvent last = EventSql.event(rs, 1);
+                    StoredEvent last = EventTable.event(rs, 1);
                     knownAggregates.record(aggregatorType, aggregatorId, last.version(), last.routingKey());
                     return Optional.of(last);
                 }
@@ -1226,7 +1226,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     }
 
     /** The SQL of this store's event table. */
-    EventSql sql() {
+    EventTable sql() {
         return sql;
     }
 

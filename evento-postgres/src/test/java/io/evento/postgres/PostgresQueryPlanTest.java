@@ -49,7 +49,7 @@ class PostgresQueryPlanTest {
 
     private static PostgresExecutor executor;
     private static String schema;
-    private static EventSql.OrderKey middle;
+    private static EventTable.OrderKey middle;
 
     @BeforeAll
     static void populate() throws SQLException {
@@ -78,7 +78,7 @@ class PostgresQueryPlanTest {
             try (ResultSet rs = statement.executeQuery("SELECT txid::text, position FROM " + events
                     + " WHERE position = " + (COMMITS * ROWS_PER_COMMIT / 2))) {
                 assertThat(rs.next()).isTrue();
-                middle = new EventSql.OrderKey(Long.parseLong(rs.getString(1)), rs.getLong(2));
+                middle = new EventTable.OrderKey(Long.parseLong(rs.getString(1)), rs.getLong(2));
             }
         }
     }
@@ -148,7 +148,7 @@ class PostgresQueryPlanTest {
             List<EventFilter> filters,
             RoutingFilter routing,
             boolean forward,
-            EventSql.OrderKey bound,
+            EventTable.OrderKey bound,
             String... expected) {
         return new Shape(description, executor.sql().page(filters, routing, forward, bound, FETCH), List.of(expected));
     }
@@ -290,7 +290,7 @@ class PostgresQueryPlanTest {
         }
     }
 
-    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventSql sql) throws SQLException {
+    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventTable sql) throws SQLException {
         try (Statement statement = c.createStatement()) {
             // Statements run often are planned once for any value (a generic plan); check that one.
             statement.execute("SET plan_cache_mode = force_generic_plan");
