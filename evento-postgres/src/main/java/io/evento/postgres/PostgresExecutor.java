@@ -11,12 +11,19 @@ import io.evento.Page;
 import io.evento.PageRequest;
 import io.evento.StoreException;
 import io.evento.internal.Cursors;
+import io.evento.internal.Pages;
+import io.evento.internal.Settings;
 import io.evento.internal.Validation;
 import io.evento.internal.WriteBatch;
+import io.evento.internal.sql.ColumnReader;
 import io.evento.internal.sql.KnownAggregates;
 import io.evento.internal.sql.Migration;
 import io.evento.internal.sql.MigrationRunner;
+import io.evento.internal.sql.ParkedRows;
+import io.evento.internal.sql.SnapshotRows;
 import io.evento.internal.sql.SqlQuery;
+import io.evento.internal.sql.SubscriberRows;
+import io.evento.internal.sql.Transactions;
 import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
@@ -168,6 +175,10 @@ public final class PostgresExecutor implements JdbcExecutor {
 
     /** A lease longer than this is shortened to it: about 100 years, so expiry times stay exact. */
     private static final long MAX_TTL_MICROS = 100L * 366 * 24 * 3600 * 1_000_000;
+
+    /** Times are {@code timestamptz}, read as an offset date-time. */
+    private static final ColumnReader COLUMNS =
+            (rs, column) -> rs.getObject(column, OffsetDateTime.class).toInstant();
 
     private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -375,9 +386,7 @@ public final class PostgresExecutor implements JdbcExecutor {
          */
         public Builder schema(String schema) {
             Objects.requireNonNull(schema, "schema");
-            if (this.schema != null) {
-                throw new IllegalStateException("schema was already set to " + this.schema);
-            }
+            Settings.requireUnset("schema", this.schema);
             if (!SCHEMA.matcher(schema).matches()) {
                 throw new IllegalArgumentException("schema must be a plain lower-case SQL identifier"
                         + " ([a-z_][a-z0-9_]*, at most 63 characters), was '" + schema + "'");
@@ -397,14 +406,8 @@ public final class PostgresExecutor implements JdbcExecutor {
          * @throws IllegalStateException if already set
          */
         public Builder maximumPoolSize(int size) {
-            if (this.maximumPoolSize != 0) {
-                throw new IllegalStateException("maximum pool size was already set to " + this.maximumPoolSize);
-            }
-            if (size < 1 || size > MAX_POOL_SIZE) {
-                throw new IllegalArgumentException(
-                        "maximum pool size must be between 1 and " + MAX_POOL_SIZE + ", was " + size);
-            }
-            this.maximumPoolSize = size;
+            Settings.requireUnset("maximum pool size", this.maximumPoolSize);
+            this.maximumPoolSize = Settings.requireBetween("maximum pool size", size, 1, MAX_POOL_SIZE);
             return this;
         }
 
@@ -421,14 +424,8 @@ public final class PostgresExecutor implements JdbcExecutor {
          */
         public Builder connectionTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (this.connectionTimeout != null) {
-                throw new IllegalStateException("connection timeout was already set to " + this.connectionTimeout);
-            }
-            if (timeout.compareTo(MIN_CONNECTION_TIMEOUT) < 0) {
-                throw new IllegalArgumentException(
-                        "connection timeout must be at least " + MIN_CONNECTION_TIMEOUT + ", was " + timeout);
-            }
-            this.connectionTimeout = timeout;
+            Settings.requireUnset("connection timeout", this.connectionTimeout);
+            this.connectionTimeout = Settings.requireAtLeast("connection timeout", timeout, MIN_CONNECTION_TIMEOUT);
             return this;
         }
 
@@ -532,16 +529,16 @@ public final class PostgresExecutor implements JdbcExecutor {
                 }
             }
         } catch (SQLException e) {
-            closeQuietly(ownedPool);
+            Transactions.closeQuietly(ownedPool, "the connection pool");
             throw PostgresErrors.failure("opening the PostgreSQL store in schema " + schema + " of " + from, e);
         } catch (IllegalStateException e) {
-            closeQuietly(ownedPool);
+            Transactions.closeQuietly(ownedPool, "the connection pool");
             throw new StoreException(
                     "cannot open the PostgreSQL store in schema " + schema + " of " + from + ": " + e.getMessage(),
                     e,
                     false);
         } catch (RuntimeException | Error e) {
-            closeQuietly(ownedPool);
+            Transactions.closeQuietly(ownedPool, "the connection pool");
             throw e;
         }
     }
@@ -609,16 +606,6 @@ public final class PostgresExecutor implements JdbcExecutor {
                 throw new StoreException("schema " + schema + " has no store id in evento_meta", null, false);
             }
             return rs.getString(1);
-        }
-    }
-
-    private static void closeQuietly(HikariDataSource pool) {
-        if (pool != null) {
-            try {
-                pool.close();
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the connection pool failed", e);
-            }
         }
     }
 
@@ -692,24 +679,18 @@ public final class PostgresExecutor implements JdbcExecutor {
 
     /** Inserts a commit too large for one statement in several, in one transaction. */
     private boolean insertInChunks(Connection c, List<StoredEvent> events, int expected) throws SQLException {
-        c.setAutoCommit(false);
-        try {
+        return Transactions.inOwnTransaction(c, tx -> {
             for (int from = 0; from < events.size(); from += EventTable.MAX_ROWS_PER_INSERT) {
                 int to = Math.min(events.size(), from + EventTable.MAX_ROWS_PER_INSERT);
                 // Each chunk after the first follows the previous one, just written in this transaction.
-                if (!insert(c, events.subList(from, to), expected + from)) {
-                    c.rollback();
+                if (!insert(tx, events.subList(from, to), expected + from)) {
+                    // Nothing left to commit: the commit that follows does nothing.
+                    tx.rollback();
                     return false;
                 }
             }
-            c.commit();
             return true;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
-        }
+        });
     }
 
     @Override
@@ -718,12 +699,13 @@ public final class PostgresExecutor implements JdbcExecutor {
         ensureOpen();
         PageRequest page = query.page();
         EventTable.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
-        SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
-        List<Edge<StoredEvent>> edges = run("reading events", c -> {
+        int fetch = Pages.fetchSize(page);
+        SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, fetch);
+        List<Edge<StoredEvent>> fetched = run("reading events", c -> {
             try (PreparedStatement statement = c.prepareStatement(PAGE_PLAN + q.sql() + PAGE_PLAN_RESET)) {
                 binaryRows(c, statement);
                 q.bind(statement);
-                List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
+                List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(fetch, 256));
                 // The first results are the settings'; the page is the first result set.
                 boolean isResultSet = statement.execute();
                 while (!isResultSet && statement.getUpdateCount() != -1) {
@@ -739,14 +721,7 @@ public final class PostgresExecutor implements JdbcExecutor {
                 return rows;
             }
         });
-        boolean more = edges.size() > page.size();
-        if (more) {
-            edges = edges.subList(0, page.size());
-        }
-        if (page.isForward()) {
-            return Page.of(edges, page.cursor().isPresent(), more);
-        }
-        return Page.of(edges.reversed(), more, page.cursor().isPresent());
+        return Pages.fromFetched(page, fetched);
     }
 
     /**
@@ -875,9 +850,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         Objects.requireNonNull(lease, "lease");
         run("releasing the lease of subscription " + lease.key(), c -> {
             try (PreparedStatement release = c.prepareStatement(releaseLease)) {
-                release.setString(1, lease.key());
-                release.setString(2, lease.workerId());
-                release.setLong(3, lease.token());
+                SubscriberRows.bindLease(release, 1, lease);
                 release.executeUpdate();
                 return null;
             }
@@ -891,16 +864,7 @@ public final class PostgresExecutor implements JdbcExecutor {
             try (PreparedStatement statement = c.prepareStatement(selectSubscriber)) {
                 statement.setString(1, key);
                 try (ResultSet rs = statement.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<SubscriberState>empty();
-                    }
-                    return Optional.of(new SubscriberState(
-                            key,
-                            Optional.ofNullable(rs.getString(1)),
-                            Optional.ofNullable(rs.getString(2)),
-                            rs.getLong(3),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(),
-                            rs.getBoolean(5)));
+                    return SubscriberRows.readState(rs, COLUMNS, key);
                 }
             }
         });
@@ -930,9 +894,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     private void acknowledgeOn(Connection c, Lease lease, String cursor) throws SQLException {
         try (PreparedStatement statement = c.prepareStatement(acknowledge)) {
             statement.setString(1, cursor);
-            statement.setString(2, lease.key());
-            statement.setString(3, lease.workerId());
-            statement.setLong(4, lease.token());
+            SubscriberRows.bindLease(statement, 2, lease);
             if (statement.executeUpdate() == 0) {
                 throw new LeaseLostException(lease.key(), lease.workerId());
             }
@@ -998,8 +960,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         Validation.id("eventId", eventId);
         return onTransaction("unparking event " + eventId + " of subscription " + key, transaction, c -> {
             try (PreparedStatement statement = c.prepareStatement(unpark)) {
-                statement.setString(1, key);
-                statement.setString(2, eventId);
+                ParkedRows.bindId(statement, key, eventId);
                 return statement.executeUpdate() > 0;
             }
         });
@@ -1007,17 +968,8 @@ public final class PostgresExecutor implements JdbcExecutor {
 
     private void parkOn(Connection c, Lease lease, ParkedEvent event) throws SQLException {
         try (PreparedStatement statement = c.prepareStatement(park)) {
-            statement.setString(1, lease.key());
-            statement.setString(2, lease.workerId());
-            statement.setLong(3, lease.token());
-            statement.setString(4, event.key());
-            statement.setString(5, event.eventId());
-            statement.setString(6, event.aggregatorType());
-            statement.setString(7, event.aggregatorId());
-            statement.setInt(8, event.version());
-            statement.setString(9, event.error());
-            statement.setInt(10, event.attempts());
-            statement.setObject(11, OffsetDateTime.ofInstant(event.parkedAt(), ZoneOffset.UTC));
+            int parkedAt = ParkedRows.bindEntry(statement, SubscriberRows.bindLease(statement, 1, lease), event);
+            statement.setObject(parkedAt, OffsetDateTime.ofInstant(event.parkedAt(), ZoneOffset.UTC));
             if (statement.executeUpdate() == 0) {
                 throw new LeaseLostException(lease.key(), lease.workerId());
             }
@@ -1030,23 +982,10 @@ public final class PostgresExecutor implements JdbcExecutor {
         Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
         return run("listing the parked events of subscription " + key, c -> {
             try (PreparedStatement statement = c.prepareStatement(selectParked)) {
-                statement.setString(1, key);
-                statement.setInt(2, limit);
-                List<ParkedEvent> entries = new ArrayList<>(Math.min(limit, 256));
+                ParkedRows.bindList(statement, key, limit);
                 try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        entries.add(new ParkedEvent(
-                                key,
-                                rs.getString(1),
-                                rs.getString(2),
-                                rs.getString(3),
-                                rs.getInt(4),
-                                rs.getString(5),
-                                rs.getInt(6),
-                                rs.getObject(7, OffsetDateTime.class).toInstant()));
-                    }
+                    return ParkedRows.readList(rs, COLUMNS, key, limit);
                 }
-                return List.copyOf(entries);
             }
         });
     }
@@ -1057,8 +996,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         Validation.id("eventId", eventId);
         return run("unparking event " + eventId + " of subscription " + key, c -> {
             try (PreparedStatement statement = c.prepareStatement(unpark)) {
-                statement.setString(1, key);
-                statement.setString(2, eventId);
+                ParkedRows.bindId(statement, key, eventId);
                 return statement.executeUpdate() > 0;
             }
         });
@@ -1095,23 +1033,7 @@ public final class PostgresExecutor implements JdbcExecutor {
             boolean autoCommit = ownedPool != null || connection.getAutoCommit();
             int isolation =
                     ownedPool != null ? Connection.TRANSACTION_READ_COMMITTED : connection.getTransactionIsolation();
-            // The isolation level can only change outside a transaction: before auto-commit goes off.
-            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            if (autoCommit) {
-                connection.setAutoCommit(false);
-            }
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(connection, e);
-                throw e;
-            } finally {
-                restore(connection, autoCommit, isolation);
-            }
+            return Transactions.inTransaction(connection, autoCommit, isolation, work);
         } catch (SQLException e) {
             if (closed) {
                 throw new StoreException("the PostgreSQL executor is closed", e, false);
@@ -1121,30 +1043,12 @@ public final class PostgresExecutor implements JdbcExecutor {
     }
 
     /** Runs work on the caller's transaction, translating database failures as {@link #run} does. */
-    private <T> T onTransaction(String operation, Connection transaction, SqlWork<T> work) {
+    private <T> T onTransaction(String operation, Connection transaction, Work<T> work) {
         ensureOpen();
         try {
             return work.run(transaction);
         } catch (SQLException e) {
             throw PostgresErrors.failure(operation, e);
-        }
-    }
-
-    /**
-     * Puts a connection back as it was handed out: a failure means it broke, and must not hide the
-     * outcome of the transaction; the pool discards a broken connection anyway.
-     */
-    private static void restore(Connection connection, boolean autoCommit, int isolation) {
-        try {
-            // Back in auto-commit first: the isolation level cannot change inside a transaction.
-            if (autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                connection.setTransactionIsolation(isolation);
-            }
-        } catch (SQLException e) {
-            LOG.debug("Restoring a connection after a transaction failed", e);
         }
     }
 
@@ -1155,21 +1059,9 @@ public final class PostgresExecutor implements JdbcExecutor {
         Validation.id("aggregatorId", aggregatorId);
         return run("reading snapshot " + projection + " of " + aggregatorType + "/" + aggregatorId, c -> {
             try (PreparedStatement statement = c.prepareStatement(selectSnapshot)) {
-                statement.setString(1, projection);
-                statement.setString(2, aggregatorType);
-                statement.setString(3, aggregatorId);
+                SnapshotRows.bindKey(statement, projection, aggregatorType, aggregatorId);
                 try (ResultSet rs = statement.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new StoredSnapshot(
-                            projection,
-                            aggregatorType,
-                            aggregatorId,
-                            rs.getString(1),
-                            rs.getInt(2),
-                            rs.getBytes(3),
-                            rs.getLong(4)));
+                    return SnapshotRows.read(rs, COLUMNS, projection, aggregatorType, aggregatorId);
                 }
             }
         });
@@ -1180,13 +1072,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         Objects.requireNonNull(snapshot, "snapshot");
         run("saving snapshot " + snapshot.projection(), c -> {
             try (PreparedStatement upsert = c.prepareStatement(upsertSnapshot)) {
-                upsert.setString(1, snapshot.projection());
-                upsert.setString(2, snapshot.aggregatorType());
-                upsert.setString(3, snapshot.aggregatorId());
-                upsert.setString(4, snapshot.revision());
-                upsert.setInt(5, snapshot.version());
-                upsert.setBytes(6, snapshot.data());
-                upsert.setLong(7, snapshot.timestampMicros());
+                SnapshotRows.bindUpsert(upsert, snapshot);
                 upsert.executeUpdate();
                 return null;
             }
@@ -1207,7 +1093,7 @@ public final class PostgresExecutor implements JdbcExecutor {
         closed = true;
         // The threads first: the notifier may still announce a last commit on its own connection.
         notifications.close();
-        closeQuietly(ownedPool);
+        Transactions.closeQuietly(ownedPool, "the connection pool");
     }
 
     @Override
@@ -1234,7 +1120,7 @@ public final class PostgresExecutor implements JdbcExecutor {
      * Runs work on a pooled connection in auto-commit mode, translating database failures into
      * {@link StoreException}s.
      */
-    private <T> T run(String operation, SqlWork<T> work) {
+    private <T> T run(String operation, Work<T> work) {
         ensureOpen();
         try (Connection connection = dataSource.getConnection()) {
             // The executor's own pool is configured right; asking a connection for its isolation
@@ -1269,36 +1155,6 @@ public final class PostgresExecutor implements JdbcExecutor {
     private void ensureOpen() {
         if (closed) {
             throw new StoreException("the PostgreSQL executor is closed (schema " + schema + ")", null, false);
-        }
-    }
-
-    /**
-     * Puts a connection back in auto-commit mode after a transaction. A failure here means the
-     * connection broke; it must not hide the failure (or the result) of the transaction itself, and
-     * the pool discards a broken connection anyway.
-     */
-    private static void restoreAutoCommit(Connection c) {
-        try {
-            c.setAutoCommit(true);
-        } catch (SQLException e) {
-            LOG.debug("Restoring auto-commit failed", e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            LOG.debug("Rolling back a failed write failed too", e);
-        }
-    }
-
-    /** Rolls back after {@code failure}; a failing rollback is recorded on it rather than hiding it. */
-    private static void rollbackQuietly(Connection c, Throwable failure) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
         }
     }
 

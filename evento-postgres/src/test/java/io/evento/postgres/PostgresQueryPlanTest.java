@@ -290,7 +290,8 @@ class PostgresQueryPlanTest {
         }
     }
 
-    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventTable sql) throws SQLException {
+    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventTable sql)
+            throws SQLException {
         try (Statement statement = c.createStatement()) {
             // Statements run often are planned once for any value (a generic plan); check that one.
             statement.execute("SET plan_cache_mode = force_generic_plan");
