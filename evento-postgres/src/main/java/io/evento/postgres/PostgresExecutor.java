@@ -1,22 +1,10 @@
 package io.evento.postgres;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.evento.ConcurrencyException;
-import io.evento.Edge;
-import io.evento.InvalidCursorException;
-import io.evento.LeaseLostException;
-import io.evento.Limits;
 import io.evento.Page;
-import io.evento.PageRequest;
 import io.evento.StoreException;
-import io.evento.internal.Cursors;
-import io.evento.internal.Validation;
-import io.evento.internal.WriteBatch;
-import io.evento.internal.sql.KnownAggregates;
-import io.evento.internal.sql.Migration;
-import io.evento.internal.sql.MigrationRunner;
-import io.evento.internal.sql.SqlQuery;
+import io.evento.internal.Settings;
 import io.evento.spi.JdbcExecutor;
 import io.evento.spi.Lease;
 import io.evento.spi.ParkedEvent;
@@ -24,32 +12,13 @@ import io.evento.spi.ReadQuery;
 import io.evento.spi.StoredEvent;
 import io.evento.spi.StoredSnapshot;
 import io.evento.spi.SubscriberState;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.PGStatement;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL executor: many writers at once, in one process or many, and a global order that
@@ -148,120 +117,28 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe; every method blocks and may be called from virtual threads.
  */
 public final class PostgresExecutor implements JdbcExecutor {
-    private static final Logger LOG = LoggerFactory.getLogger(PostgresExecutor.class);
-
     /** The class-path folder holding the migration scripts. */
     public static final String MIGRATIONS_LOCATION = "db/evento/postgres";
 
-    /** The migration scripts in {@link #MIGRATIONS_LOCATION}, in version order. */
-    static final List<String> MIGRATION_FILES =
-            List.of("V1__create_event_store.sql", "V2__subscriber_control_and_parked_events.sql");
-
-    /** The table recording the applied migrations. */
-    static final String SCHEMA_HISTORY_TABLE = "evento_schema_history";
-
-    /**
-     * The first key of the advisory lock held while migrating; the second is derived from the
-     * schema name, so stores in different schemas migrate independently. ("EVNT" in ASCII.)
-     */
-    static final int MIGRATION_LOCK_KEY = 0x45564E54;
-
-    /** A lease longer than this is shortened to it: about 100 years, so expiry times stay exact. */
-    private static final long MAX_TTL_MICROS = 100L * 366 * 24 * 3600 * 1_000_000;
-
-    private static final AtomicInteger POOLS = new AtomicInteger();
-
-    /** Aggregates whose committed version this executor remembers, to append with a plain insert. */
-    private static final int KNOWN_AGGREGATES = 100_000;
-
-    private final DataSource dataSource;
-    private final HikariDataSource ownedPool;
     private final String schema;
     private final String storeId;
-    private final EventSql sql;
+    private final PostgresConnections connections;
     private final CommitNotifications notifications;
-    private final KnownAggregates knownAggregates = new KnownAggregates(KNOWN_AGGREGATES);
-    private final String acquireLease;
-    private final String releaseLease;
-    private final String acknowledge;
-    private final String selectSubscriber;
-    private final String resetSubscriber;
-    private final String pauseSubscriber;
-    private final String park;
-    private final String selectParked;
-    private final String unpark;
-    private final String selectSnapshot;
-    private final String upsertSnapshot;
-    private volatile boolean closed;
+    private final PostgresEvents eventLog;
+    private final PostgresSubscribers subscribers;
+    private final PostgresDeadLetters deadLetters;
+    private final PostgresSnapshots snapshots;
 
     private PostgresExecutor(
             DataSource dataSource, HikariDataSource ownedPool, String jdbcUrl, String schema, String storeId) {
-        this.dataSource = dataSource;
-        this.ownedPool = ownedPool;
         this.schema = schema;
         this.storeId = storeId;
-        this.sql = new EventSql(schema);
-        this.notifications = new CommitNotifications(
-                schema, jdbcUrl != null ? new DriverConnections(jdbcUrl) : new BorrowedConnections(dataSource));
-        String subscriber = "\"" + schema + "\".evento_subscriber";
-        String parked = "\"" + schema + "\".evento_parked";
-        String snapshot = "\"" + schema + "\".evento_snapshot";
-        // One statement decides and records: a new key gets token 1; the holder keeps its token;
-        // another worker takes an expired or revoked lease with the next token; an unexpired lease
-        // of another worker, or a paused key, is left alone and nothing is returned. After a reset
-        // worker_id is NULL, and NULL = anything is never true: even the previous holder counts as
-        // another worker and gets the next token.
-        this.acquireLease =
-                "INSERT INTO " + subscriber + " AS s (key, worker_id, token, expires_at, cursor, updated_at)"
-                        + " VALUES (?, ?, 1, clock_timestamp() + ? * interval '1 microsecond', NULL, clock_timestamp())"
-                        + " ON CONFLICT (key) DO UPDATE SET"
-                        + " token = CASE WHEN s.worker_id = EXCLUDED.worker_id THEN s.token ELSE s.token + 1 END,"
-                        + " worker_id = EXCLUDED.worker_id, expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at"
-                        + " WHERE NOT s.paused AND (s.worker_id = EXCLUDED.worker_id OR s.expires_at <= EXCLUDED.updated_at)"
-                        + " RETURNING token, expires_at";
-        // Releasing expires the lease but keeps owner and token, so the next owner's token is
-        // larger than any before it.
-        this.releaseLease = "UPDATE " + subscriber + " SET expires_at = 'epoch', updated_at = clock_timestamp()"
-                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
-        // The update locks the row until the transaction ends, so in a transaction of
-        // inTransaction a concurrent reset waits for it and then overrides its checkpoint.
-        this.acknowledge = "UPDATE " + subscriber + " SET cursor = ?, updated_at = clock_timestamp()"
-                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp()";
-        this.selectSubscriber =
-                "SELECT cursor, worker_id, token, expires_at, paused FROM " + subscriber + " WHERE key = ?";
-        // A new key starts with token 0, so whoever takes it first gets token 1, as from
-        // acquireLease. The token is kept, and worker_id cleared, so that the next taker's token is
-        // larger than that of the revoked lease.
-        this.resetSubscriber = "INSERT INTO " + subscriber
-                + " AS s (key, worker_id, token, expires_at, cursor, updated_at)"
-                + " VALUES (?, NULL, 0, 'epoch', ?, clock_timestamp())"
-                + " ON CONFLICT (key) DO UPDATE SET worker_id = NULL, expires_at = 'epoch',"
-                + " cursor = EXCLUDED.cursor, updated_at = EXCLUDED.updated_at";
-        this.pauseSubscriber = "INSERT INTO " + subscriber
-                + " AS s (key, worker_id, token, expires_at, cursor, updated_at, paused)"
-                + " VALUES (?, NULL, 0, 'epoch', NULL, clock_timestamp(), ?)"
-                + " ON CONFLICT (key) DO UPDATE SET paused = EXCLUDED.paused, updated_at = EXCLUDED.updated_at";
-        // Fenced like acknowledge, in one statement: the entry is written only if the lease row
-        // matches. FOR SHARE makes a concurrent reset or takeover wait for this transaction (and
-        // re-checks the row if one committed meanwhile), as acknowledge's row lock does.
-        this.park = "WITH holder AS (SELECT 1 FROM " + subscriber
-                + " WHERE key = ? AND worker_id = ? AND token = ? AND expires_at > clock_timestamp() FOR SHARE)"
-                + " INSERT INTO " + parked
-                + " AS p (key, event_id, aggregator_type, aggregator_id, version, error, attempts, parked_at)"
-                + " SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM holder"
-                + " ON CONFLICT (key, event_id) DO UPDATE SET aggregator_type = EXCLUDED.aggregator_type,"
-                + " aggregator_id = EXCLUDED.aggregator_id, version = EXCLUDED.version, error = EXCLUDED.error,"
-                + " attempts = EXCLUDED.attempts, parked_at = EXCLUDED.parked_at";
-        this.selectParked = "SELECT event_id, aggregator_type, aggregator_id, version, error, attempts, parked_at"
-                + " FROM " + parked + " WHERE key = ? ORDER BY seq LIMIT ?";
-        this.unpark = "DELETE FROM " + parked + " WHERE key = ? AND event_id = ?";
-        this.selectSnapshot = "SELECT revision, version, data, timestamp_micros FROM " + snapshot
-                + " WHERE projection = ? AND aggregator_type = ? AND aggregator_id = ?";
-        this.upsertSnapshot = "INSERT INTO " + snapshot
-                + " (projection, aggregator_type, aggregator_id, revision, version, data, timestamp_micros)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (projection, aggregator_type, aggregator_id)"
-                + " DO UPDATE SET revision = EXCLUDED.revision, version = EXCLUDED.version,"
-                + " data = EXCLUDED.data, timestamp_micros = EXCLUDED.timestamp_micros";
+        this.connections = new PostgresConnections(dataSource, ownedPool, schema);
+        this.notifications = new CommitNotifications(schema, connections.forNotifications(jdbcUrl));
+        this.eventLog = new PostgresEvents(connections, new EventTable(schema), storeId, notifications);
+        this.subscribers = new PostgresSubscribers(connections, schema);
+        this.deadLetters = new PostgresDeadLetters(connections, schema);
+        this.snapshots = new PostgresSnapshots(connections, schema);
     }
 
     /**
@@ -375,9 +252,7 @@ public final class PostgresExecutor implements JdbcExecutor {
          */
         public Builder schema(String schema) {
             Objects.requireNonNull(schema, "schema");
-            if (this.schema != null) {
-                throw new IllegalStateException("schema was already set to " + this.schema);
-            }
+            Settings.requireUnset("schema", this.schema);
             if (!SCHEMA.matcher(schema).matches()) {
                 throw new IllegalArgumentException("schema must be a plain lower-case SQL identifier"
                         + " ([a-z_][a-z0-9_]*, at most 63 characters), was '" + schema + "'");
@@ -397,14 +272,8 @@ public final class PostgresExecutor implements JdbcExecutor {
          * @throws IllegalStateException if already set
          */
         public Builder maximumPoolSize(int size) {
-            if (this.maximumPoolSize != 0) {
-                throw new IllegalStateException("maximum pool size was already set to " + this.maximumPoolSize);
-            }
-            if (size < 1 || size > MAX_POOL_SIZE) {
-                throw new IllegalArgumentException(
-                        "maximum pool size must be between 1 and " + MAX_POOL_SIZE + ", was " + size);
-            }
-            this.maximumPoolSize = size;
+            Settings.requireUnset("maximum pool size", this.maximumPoolSize);
+            this.maximumPoolSize = Settings.requireBetween("maximum pool size", size, 1, MAX_POOL_SIZE);
             return this;
         }
 
@@ -421,14 +290,8 @@ public final class PostgresExecutor implements JdbcExecutor {
          */
         public Builder connectionTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (this.connectionTimeout != null) {
-                throw new IllegalStateException("connection timeout was already set to " + this.connectionTimeout);
-            }
-            if (timeout.compareTo(MIN_CONNECTION_TIMEOUT) < 0) {
-                throw new IllegalArgumentException(
-                        "connection timeout must be at least " + MIN_CONNECTION_TIMEOUT + ", was " + timeout);
-            }
-            this.connectionTimeout = timeout;
+            Settings.requireUnset("connection timeout", this.connectionTimeout);
+            this.connectionTimeout = Settings.requireAtLeast("connection timeout", timeout, MIN_CONNECTION_TIMEOUT);
             return this;
         }
 
@@ -457,7 +320,7 @@ public final class PostgresExecutor implements JdbcExecutor {
             if (dataSource != null) {
                 return PostgresExecutor.open(dataSource, null, null, s, "data source " + dataSource);
             }
-            HikariDataSource pool = createPool(
+            HikariDataSource pool = PostgresConnections.createPool(
                     jdbcUrl,
                     s,
                     maximumPoolSize == 0 ? DEFAULT_MAXIMUM_POOL_SIZE : maximumPoolSize,
@@ -482,489 +345,65 @@ public final class PostgresExecutor implements JdbcExecutor {
         }
     }
 
-    private static HikariDataSource createPool(String jdbcUrl, String schema, int size, Duration connectionTimeout) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("evento-postgres-" + POOLS.incrementAndGet() + "-" + schema);
-        config.setJdbcUrl(jdbcUrl);
-        config.setMaximumPoolSize(size);
-        config.setConnectionTimeout(connectionTimeout.toMillis());
-        config.setAutoCommit(true);
-        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-        try {
-            return new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            // HikariCP reports a failed first connection as its PoolInitializationException.
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof SQLException q) {
-                    throw PostgresErrors.failure("connecting to " + Builder.redact(jdbcUrl), q);
-                }
-            }
-            throw new StoreException(
-                    "connecting to " + Builder.redact(jdbcUrl) + " failed: " + e.getMessage(), e, false);
-        }
-    }
-
     private static PostgresExecutor open(
             DataSource dataSource, HikariDataSource ownedPool, String jdbcUrl, String schema, String from) {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (!autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            try {
-                MigrationRunner runner = migrationRunner(schema);
-                // An up-to-date schema is opened without the migration transaction, which writes
-                // (schema creation, advisory lock): that is what lets a hot standby be opened as the
-                // read side of an Rw executor.
-                List<Migration> applied =
-                        isUpToDate(connection, schema, runner) ? List.of() : runner.migrate(connection);
-                String storeId = readStoreId(connection, schema);
-                LOG.debug(
-                        "Opened PostgreSQL store {} in schema {} of {} ({} migrations applied)",
-                        storeId,
-                        schema,
-                        from,
-                        applied.size());
-                return new PostgresExecutor(dataSource, ownedPool, jdbcUrl, schema, storeId);
-            } finally {
-                if (!autoCommit) {
-                    connection.setAutoCommit(false);
-                }
-            }
-        } catch (SQLException e) {
-            closeQuietly(ownedPool);
-            throw PostgresErrors.failure("opening the PostgreSQL store in schema " + schema + " of " + from, e);
-        } catch (IllegalStateException e) {
-            closeQuietly(ownedPool);
-            throw new StoreException(
-                    "cannot open the PostgreSQL store in schema " + schema + " of " + from + ": " + e.getMessage(),
-                    e,
-                    false);
-        } catch (RuntimeException | Error e) {
-            closeQuietly(ownedPool);
-            throw e;
-        }
-    }
-
-    /**
-     * Whether every migration of the runner is recorded in the schema's history with its checksum,
-     * read without taking any lock. Anything else (no history, a version missing, a checksum
-     * mismatch) is left to the runner, which applies or reports it under its lock.
-     */
-    private static boolean isUpToDate(Connection connection, String schema, MigrationRunner runner)
-            throws SQLException {
-        Map<Integer, String> recorded = new HashMap<>();
-        try (PreparedStatement exists = connection.prepareStatement(
-                "SELECT to_regclass(quote_ident(?) || '." + SCHEMA_HISTORY_TABLE + "') IS NOT NULL")) {
-            exists.setString(1, schema);
-            try (ResultSet rs = exists.executeQuery()) {
-                if (!rs.next() || !rs.getBoolean(1)) {
-                    return false;
-                }
-            }
-        }
-        try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(
-                        "SELECT version, checksum FROM \"" + schema + "\"." + SCHEMA_HISTORY_TABLE)) {
-            while (rs.next()) {
-                recorded.put(rs.getInt(1), rs.getString(2));
-            }
-        }
-        Map<Integer, String> expected = new HashMap<>();
-        runner.migrations().forEach(m -> expected.put(m.version(), m.checksum()));
-        return recorded.equals(expected);
-    }
-
-    /**
-     * The migration runner of a schema: it takes the schema's advisory lock, creates the schema if
-     * it is missing (checking first, so that a user without the right to create schemas can open
-     * an existing one) and makes it the first of the search path for the migration transaction.
-     * That transaction does not wait for its commit to be flushed: a crash right after it can only
-     * lose the whole migration, which the next start applies again, and the first durable write
-     * after it flushes it too.
-     */
-    static MigrationRunner migrationRunner(String schema) {
-        CRC32 crc = new CRC32();
-        crc.update(schema.getBytes(StandardCharsets.UTF_8));
-        int schemaKey = (int) crc.getValue();
-        return new MigrationRunner(
-                SCHEMA_HISTORY_TABLE,
-                List.of(
-                        "BEGIN",
-                        "SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ", " + schemaKey + ")",
-                        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = '" + schema
-                                + "') THEN CREATE SCHEMA \"" + schema + "\"; END IF; END$$",
-                        "SET LOCAL search_path TO \"" + schema + "\"",
-                        // Durable as soon as any later commit is: its WAL flush includes this one.
-                        "SET LOCAL synchronous_commit = off"),
-                Migration.load(PostgresExecutor.class, MIGRATIONS_LOCATION, MIGRATION_FILES),
-                Clock.systemUTC());
-    }
-
-    private static String readStoreId(Connection connection, String schema) throws SQLException {
-        try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(
-                        "SELECT value FROM \"" + schema + "\".evento_meta WHERE key = 'store_id'")) {
-            if (!rs.next()) {
-                throw new StoreException("schema " + schema + " has no store id in evento_meta", null, false);
-            }
-            return rs.getString(1);
-        }
-    }
-
-    private static void closeQuietly(HikariDataSource pool) {
-        if (pool != null) {
-            try {
-                pool.close();
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the connection pool failed", e);
-            }
-        }
+        String storeId = PostgresSchema.open(dataSource, ownedPool, schema, from);
+        return new PostgresExecutor(dataSource, ownedPool, jdbcUrl, schema, storeId);
     }
 
     @Override
     public void write(List<StoredEvent> events) {
-        int expected = WriteBatch.expectedVersion(events);
-        StoredEvent first = events.getFirst();
-        String type = first.aggregatorType();
-        String id = first.aggregatorId();
-        run("writing events to " + type + "/" + id, c -> {
-            boolean written;
-            try {
-                if (events.size() <= EventSql.MAX_ROWS_PER_INSERT) {
-                    written = insert(c, events, expected);
-                } else {
-                    written = insertInChunks(c, events, expected);
-                }
-            } catch (SQLException e) {
-                if (PostgresErrors.isUniqueViolation(e)) {
-                    throw new ConcurrencyException(type, id, expected, e);
-                }
-                throw e;
-            }
-            if (!written) {
-                throw new ConcurrencyException(type, id, expected, null);
-            }
-            return null;
-        });
-        knownRoutingKey(first, expected)
-                .ifPresent(key -> knownAggregates.record(type, id, expected + events.size(), key));
-        // After run() returned: the transaction committed and the connection is back in the pool,
-        // so listeners that read at once find the events and a free connection.
-        notifications.committed();
-    }
-
-    /**
-     * Inserts events that follow version {@code after} in one statement; {@code false} if nothing
-     * was inserted because the aggregate's last committed event is not at version {@code after}
-     * (it is behind or ahead of the commit's expectation). If a concurrent transaction writes the
-     * next version first, the statement waits for it and then violates the unique key ({@code
-     * 23505}). Runs in the connection's transaction: the write path's own in auto-commit mode, a
-     * test's open one to hold a write uncommitted.
-     */
-    boolean insert(Connection c, List<StoredEvent> rows, int after) throws SQLException {
-        Optional<Optional<String>> known = knownRoutingKey(rows.getFirst(), after);
-        if (known.isPresent()) {
-            // Version `after` is committed (or there is none to check): the unique key is the only
-            // check left, so a plain insert will do.
-            try (PreparedStatement insert = c.prepareStatement(sql.create(rows.size()))) {
-                EventSql.bindCreate(insert, rows, known.get());
-                insert.executeUpdate();
-                return true;
-            }
-        }
-        try (PreparedStatement insert = c.prepareStatement(sql.append(rows.size()))) {
-            EventSql.bindAppend(insert, rows, after);
-            return insert.executeUpdate() > 0;
-        }
-    }
-
-    /**
-     * The routing key the events after version {@code after} of {@code first}'s aggregate get, if
-     * version {@code after} is known committed: the first event's own for a new aggregate, else the
-     * one this executor saw (see {@link KnownAggregates}).
-     */
-    private Optional<Optional<String>> knownRoutingKey(StoredEvent first, int after) {
-        return after == 0
-                ? Optional.of(first.routingKey())
-                : knownAggregates.routingKeyIfAtVersion(first.aggregatorType(), first.aggregatorId(), after);
-    }
-
-    /** Inserts a commit too large for one statement in several, in one transaction. */
-    private boolean insertInChunks(Connection c, List<StoredEvent> events, int expected) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            for (int from = 0; from < events.size(); from += EventSql.MAX_ROWS_PER_INSERT) {
-                int to = Math.min(events.size(), from + EventSql.MAX_ROWS_PER_INSERT);
-                // Each chunk after the first follows the previous one, just written in this transaction.
-                if (!insert(c, events.subList(from, to), expected + from)) {
-                    c.rollback();
-                    return false;
-                }
-            }
-            c.commit();
-            return true;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
-        }
+        eventLog.write(events);
     }
 
     @Override
     public Page<StoredEvent> read(ReadQuery query) {
-        Objects.requireNonNull(query, "query");
-        ensureOpen();
-        PageRequest page = query.page();
-        EventSql.OrderKey bound = page.cursor().map(this::decodeCursor).orElse(null);
-        SqlQuery q = sql.page(query.filters(), query.routing(), page.isForward(), bound, page.size() + 1);
-        List<Edge<StoredEvent>> edges = run("reading events", c -> {
-            try (PreparedStatement statement = c.prepareStatement(PAGE_PLAN + q.sql() + PAGE_PLAN_RESET)) {
-                binaryRows(c, statement);
-                q.bind(statement);
-                List<Edge<StoredEvent>> rows = new ArrayList<>(Math.min(page.size() + 1, 256));
-                // The first results are the settings'; the page is the first result set.
-                boolean isResultSet = statement.execute();
-                while (!isResultSet && statement.getUpdateCount() != -1) {
-                    isResultSet = statement.getMoreResults();
-                }
-                try (ResultSet rs = statement.getResultSet()) {
-                    while (rs.next()) {
-                        EventSql.OrderKey key = EventSql.orderKey(rs);
-                        rows.add(Edge.lazy(
-                                EventSql.pageEvent(rs), () -> Cursors.encode(storeId, key.txid(), key.position())));
-                    }
-                }
-                return rows;
-            }
-        });
-        boolean more = edges.size() > page.size();
-        if (more) {
-            edges = edges.subList(0, page.size());
-        }
-        if (page.isForward()) {
-            return Page.of(edges, page.cursor().isPresent(), more);
-        }
-        return Page.of(edges.reversed(), more, page.cursor().isPresent());
-    }
-
-    /**
-     * Sent with every page query, in the same round trip and the same (implicit) transaction; both
-     * settings end with it: {@link #PAGE_PLAN_RESET} follows the page, and if the page fails, the
-     * implicit transaction rolls the settings back. ({@code SET LOCAL} would do the same with less,
-     * but outside an explicit transaction block the server logs a warning for it on every run; and
-     * a {@code SELECT set_config(..)} before the page makes the driver send the page's binary
-     * result formats for the settings' row.)
-     *
-     * <p>A page must stream from an index in order, and stop at the limit. On a table without
-     * statistics yet (a store just filled by an import, before autovacuum analyzes it) the planner
-     * takes the aggregate-type filter for rare, reads every remaining match through a bitmap scan
-     * and sorts them for each page, which makes a catch-up quadratic in the log's size (measured: 52
-     * ms instead of 0.9 ms per page of 1,000 over 100k events). Bitmap scans never serve a page
-     * well, so they are off for it.
-     *
-     * <p>The page is planned for the values it is run with, every time: after a few runs the server
-     * would otherwise switch a prepared statement to a generic plan, made for the average value,
-     * which for a filter on a rare aggregate type may walk the whole {@code (txid, position)} index
-     * and discard nearly every row where a plan for the actual type reads just the page from the
-     * type's index. Planning costs a fraction of a millisecond.
-     */
-    static final String PAGE_PLAN = "SET enable_bitmapscan = off; SET plan_cache_mode = force_custom_plan; ";
-
-    /** Sent after every page query: the session's own settings back. */
-    static final String PAGE_PLAN_RESET = "; RESET enable_bitmapscan; RESET plan_cache_mode";
-
-    /**
-     * Has the driver prepare the page statement on the server from its first run, which makes it
-     * receive rows in the binary format: payloads arrive as raw bytes instead of hex text, half the
-     * bytes on the wire and no hex decoding (the hottest frame of a catch-up's profile before). The
-     * plan is still made for each run's values ({@link #PAGE_PLAN}). A connection configured never
-     * to prepare on the server ({@code prepareThreshold=0}, as behind a transaction-pooling proxy)
-     * keeps its setting.
-     */
-    private static void binaryRows(Connection c, PreparedStatement statement) throws SQLException {
-        if (statement.isWrapperFor(PGStatement.class)
-                && c.isWrapperFor(PGConnection.class)
-                && c.unwrap(PGConnection.class).getPrepareThreshold() > 0) {
-            statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
-        }
-    }
-
-    private EventSql.OrderKey decodeCursor(String cursor) {
-        long[] key = Cursors.decode(storeId, cursor, 2);
-        if (key[0] < 0 || key[1] < 0) {
-            throw new InvalidCursorException("invalid cursor '" + cursor + "': negative order key");
-        }
-        return new EventSql.OrderKey(key[0], key[1]);
+        return eventLog.read(query);
     }
 
     @Override
     public List<StoredEvent> readAggregate(String aggregatorType, String aggregatorId, int afterVersion, int limit) {
-        Validation.name("aggregatorType", aggregatorType);
-        Validation.id("aggregatorId", aggregatorId);
-        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
-        return run("reading aggregate " + aggregatorType + "/" + aggregatorId, c -> {
-            try (PreparedStatement statement = c.prepareStatement(sql.readAggregate())) {
-                statement.setString(1, aggregatorType);
-                statement.setString(2, aggregatorId);
-                statement.setInt(3, afterVersion);
-                statement.setInt(4, limit);
-                List<StoredEvent> events = new ArrayList<>(Math.min(limit, 256));
-                try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        events.add(EventSql.event(rs, 1));
-                    }
-                }
-                if (!events.isEmpty()) {
-                    StoredEvent last = events.getLast();
-                    knownAggregates.record(aggregatorType, aggregatorId, last.version(), last.routingKey());
-                }
-                return List.copyOf(events);
-            }
-        });
+        return eventLog.readAggregate(aggregatorType, aggregatorId, afterVersion, limit);
     }
 
     @Override
     public Optional<StoredEvent> lastEvent(String aggregatorType, String aggregatorId) {
-        Validation.name("aggregatorType", aggregatorType);
-        Validation.id("aggregatorId", aggregatorId);
-        return run("reading the last event of " + aggregatorType + "/" + aggregatorId, c -> {
-            try (PreparedStatement statement = c.prepareStatement(sql.lastEvent())) {
-                statement.setString(1, aggregatorType);
-                statement.setString(2, aggregatorId);
-                try (ResultSet rs = statement.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<StoredEvent>empty();
-                    }
-                    StoredEvent last = EventSql.event(rs, 1);
-                    knownAggregates.record(aggregatorType, aggregatorId, last.version(), last.routingKey());
-                    return Optional.of(last);
-                }
-            }
-        });
+        return eventLog.lastEvent(aggregatorType, aggregatorId);
     }
 
     @Override
     public Optional<Lease> acquireLease(String key, String workerId, Duration ttl) {
-        Validation.name("key", key);
-        Validation.id("workerId", workerId);
-        if (ttl.isNegative() || ttl.isZero()) {
-            throw new IllegalArgumentException("lease ttl must be positive, was " + ttl);
-        }
-        long ttlMicros = ceilMicros(ttl);
-        return run("acquiring the lease of subscription " + key, c -> {
-            try (PreparedStatement acquire = c.prepareStatement(acquireLease)) {
-                acquire.setString(1, key);
-                acquire.setString(2, workerId);
-                acquire.setLong(3, ttlMicros);
-                try (ResultSet rs = acquire.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<Lease>empty();
-                    }
-                    long token = rs.getLong(1);
-                    OffsetDateTime expiresAt = rs.getObject(2, OffsetDateTime.class);
-                    return Optional.of(new Lease(key, workerId, token, expiresAt.toInstant()));
-                }
-            }
-        });
+        return subscribers.acquireLease(key, workerId, ttl);
     }
 
     @Override
     public void releaseLease(Lease lease) {
-        Objects.requireNonNull(lease, "lease");
-        run("releasing the lease of subscription " + lease.key(), c -> {
-            try (PreparedStatement release = c.prepareStatement(releaseLease)) {
-                release.setString(1, lease.key());
-                release.setString(2, lease.workerId());
-                release.setLong(3, lease.token());
-                release.executeUpdate();
-                return null;
-            }
-        });
+        subscribers.releaseLease(lease);
     }
 
     @Override
     public Optional<SubscriberState> subscriber(String key) {
-        Validation.name("key", key);
-        return run("reading the state of subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(selectSubscriber)) {
-                statement.setString(1, key);
-                try (ResultSet rs = statement.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<SubscriberState>empty();
-                    }
-                    return Optional.of(new SubscriberState(
-                            key,
-                            Optional.ofNullable(rs.getString(1)),
-                            Optional.ofNullable(rs.getString(2)),
-                            rs.getLong(3),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(),
-                            rs.getBoolean(5)));
-                }
-            }
-        });
+        return subscribers.subscriber(key);
     }
 
     @Override
     public void acknowledge(Lease lease, String cursor) {
-        Validation.cursor(cursor);
-        Objects.requireNonNull(lease, "lease");
-        run("acknowledging subscription " + lease.key(), c -> {
-            acknowledgeOn(c, lease, cursor);
-            return null;
-        });
+        subscribers.acknowledge(lease, cursor);
     }
 
     @Override
     public void acknowledge(Connection transaction, Lease lease, String cursor) {
-        Objects.requireNonNull(transaction, "transaction");
-        Validation.cursor(cursor);
-        Objects.requireNonNull(lease, "lease");
-        onTransaction("acknowledging subscription " + lease.key(), transaction, c -> {
-            acknowledgeOn(c, lease, cursor);
-            return null;
-        });
-    }
-
-    private void acknowledgeOn(Connection c, Lease lease, String cursor) throws SQLException {
-        try (PreparedStatement statement = c.prepareStatement(acknowledge)) {
-            statement.setString(1, cursor);
-            statement.setString(2, lease.key());
-            statement.setString(3, lease.workerId());
-            statement.setLong(4, lease.token());
-            if (statement.executeUpdate() == 0) {
-                throw new LeaseLostException(lease.key(), lease.workerId());
-            }
-        }
+        subscribers.acknowledge(transaction, lease, cursor);
     }
 
     @Override
     public void resetSubscriber(String key, Optional<String> cursor) {
-        Validation.name("key", key);
-        Objects.requireNonNull(cursor, "cursor");
-        cursor.ifPresent(Validation::cursor);
-        run("resetting subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(resetSubscriber)) {
-                statement.setString(1, key);
-                statement.setString(2, cursor.orElse(null));
-                statement.executeUpdate();
-                return null;
-            }
-        });
+        subscribers.resetSubscriber(key, cursor);
     }
 
     @Override
     public void pauseSubscriber(String key, boolean paused) {
-        Validation.name("key", key);
-        run((paused ? "pausing" : "resuming") + " subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(pauseSubscriber)) {
-                statement.setString(1, key);
-                statement.setBoolean(2, paused);
-                statement.executeUpdate();
-                return null;
-            }
-        });
+        subscribers.pauseSubscriber(key, paused);
     }
 
     /**
@@ -974,94 +413,37 @@ public final class PostgresExecutor implements JdbcExecutor {
      */
     @Override
     public void park(Lease lease, ParkedEvent event) {
-        Validation.parkedUnder(lease, event);
-        run("parking event " + event.eventId() + " of subscription " + event.key(), c -> {
-            parkOn(c, lease, event);
-            return null;
-        });
+        deadLetters.park(lease, event);
     }
 
     @Override
     public void park(Connection transaction, Lease lease, ParkedEvent event) {
-        Objects.requireNonNull(transaction, "transaction");
-        Validation.parkedUnder(lease, event);
-        onTransaction("parking event " + event.eventId() + " of subscription " + event.key(), transaction, c -> {
-            parkOn(c, lease, event);
-            return null;
-        });
-    }
-
-    @Override
-    public boolean unpark(Connection transaction, String key, String eventId) {
-        Objects.requireNonNull(transaction, "transaction");
-        Validation.name("key", key);
-        Validation.id("eventId", eventId);
-        return onTransaction("unparking event " + eventId + " of subscription " + key, transaction, c -> {
-            try (PreparedStatement statement = c.prepareStatement(unpark)) {
-                statement.setString(1, key);
-                statement.setString(2, eventId);
-                return statement.executeUpdate() > 0;
-            }
-        });
-    }
-
-    private void parkOn(Connection c, Lease lease, ParkedEvent event) throws SQLException {
-        try (PreparedStatement statement = c.prepareStatement(park)) {
-            statement.setString(1, lease.key());
-            statement.setString(2, lease.workerId());
-            statement.setLong(3, lease.token());
-            statement.setString(4, event.key());
-            statement.setString(5, event.eventId());
-            statement.setString(6, event.aggregatorType());
-            statement.setString(7, event.aggregatorId());
-            statement.setInt(8, event.version());
-            statement.setString(9, event.error());
-            statement.setInt(10, event.attempts());
-            statement.setObject(11, OffsetDateTime.ofInstant(event.parkedAt(), ZoneOffset.UTC));
-            if (statement.executeUpdate() == 0) {
-                throw new LeaseLostException(lease.key(), lease.workerId());
-            }
-        }
+        deadLetters.park(transaction, lease, event);
     }
 
     @Override
     public List<ParkedEvent> parked(String key, int limit) {
-        Validation.name("key", key);
-        Validation.limit("limit", limit, Limits.PAGE_MAX_SIZE);
-        return run("listing the parked events of subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(selectParked)) {
-                statement.setString(1, key);
-                statement.setInt(2, limit);
-                List<ParkedEvent> entries = new ArrayList<>(Math.min(limit, 256));
-                try (ResultSet rs = statement.executeQuery()) {
-                    while (rs.next()) {
-                        entries.add(new ParkedEvent(
-                                key,
-                                rs.getString(1),
-                                rs.getString(2),
-                                rs.getString(3),
-                                rs.getInt(4),
-                                rs.getString(5),
-                                rs.getInt(6),
-                                rs.getObject(7, OffsetDateTime.class).toInstant()));
-                    }
-                }
-                return List.copyOf(entries);
-            }
-        });
+        return deadLetters.parked(key, limit);
     }
 
     @Override
     public boolean unpark(String key, String eventId) {
-        Validation.name("key", key);
-        Validation.id("eventId", eventId);
-        return run("unparking event " + eventId + " of subscription " + key, c -> {
-            try (PreparedStatement statement = c.prepareStatement(unpark)) {
-                statement.setString(1, key);
-                statement.setString(2, eventId);
-                return statement.executeUpdate() > 0;
-            }
-        });
+        return deadLetters.unpark(key, eventId);
+    }
+
+    @Override
+    public boolean unpark(Connection transaction, String key, String eventId) {
+        return deadLetters.unpark(transaction, key, eventId);
+    }
+
+    @Override
+    public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
+        return snapshots.snapshot(projection, aggregatorType, aggregatorId);
+    }
+
+    @Override
+    public void saveSnapshot(StoredSnapshot snapshot) {
+        snapshots.saveSnapshot(snapshot);
     }
 
     /**
@@ -1074,7 +456,7 @@ public final class PostgresExecutor implements JdbcExecutor {
     @Override
     public Registration onCommit(Runnable listener) {
         Objects.requireNonNull(listener, "listener");
-        ensureOpen();
+        connections.ensureOpen();
         return notifications.register(listener);
     }
 
@@ -1087,110 +469,7 @@ public final class PostgresExecutor implements JdbcExecutor {
      */
     @Override
     public <T> T inTransaction(Work<T> work) {
-        Objects.requireNonNull(work, "work");
-        ensureOpen();
-        try (Connection connection = dataSource.getConnection()) {
-            // The executor's own pool hands out auto-commit READ COMMITTED connections; asking a
-            // connection for its settings costs round trips in pgjdbc, so only a user's is asked.
-            boolean autoCommit = ownedPool != null || connection.getAutoCommit();
-            int isolation =
-                    ownedPool != null ? Connection.TRANSACTION_READ_COMMITTED : connection.getTransactionIsolation();
-            // The isolation level can only change outside a transaction: before auto-commit goes off.
-            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            if (autoCommit) {
-                connection.setAutoCommit(false);
-            }
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(connection, e);
-                throw e;
-            } finally {
-                restore(connection, autoCommit, isolation);
-            }
-        } catch (SQLException e) {
-            if (closed) {
-                throw new StoreException("the PostgreSQL executor is closed", e, false);
-            }
-            throw PostgresErrors.failure("running a transaction", e);
-        }
-    }
-
-    /** Runs work on the caller's transaction, translating database failures as {@link #run} does. */
-    private <T> T onTransaction(String operation, Connection transaction, SqlWork<T> work) {
-        ensureOpen();
-        try {
-            return work.run(transaction);
-        } catch (SQLException e) {
-            throw PostgresErrors.failure(operation, e);
-        }
-    }
-
-    /**
-     * Puts a connection back as it was handed out: a failure means it broke, and must not hide the
-     * outcome of the transaction; the pool discards a broken connection anyway.
-     */
-    private static void restore(Connection connection, boolean autoCommit, int isolation) {
-        try {
-            // Back in auto-commit first: the isolation level cannot change inside a transaction.
-            if (autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                connection.setTransactionIsolation(isolation);
-            }
-        } catch (SQLException e) {
-            LOG.debug("Restoring a connection after a transaction failed", e);
-        }
-    }
-
-    @Override
-    public Optional<StoredSnapshot> snapshot(String projection, String aggregatorType, String aggregatorId) {
-        Validation.name("projection", projection);
-        Validation.name("aggregatorType", aggregatorType);
-        Validation.id("aggregatorId", aggregatorId);
-        return run("reading snapshot " + projection + " of " + aggregatorType + "/" + aggregatorId, c -> {
-            try (PreparedStatement statement = c.prepareStatement(selectSnapshot)) {
-                statement.setString(1, projection);
-                statement.setString(2, aggregatorType);
-                statement.setString(3, aggregatorId);
-                try (ResultSet rs = statement.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new StoredSnapshot(
-                            projection,
-                            aggregatorType,
-                            aggregatorId,
-                            rs.getString(1),
-                            rs.getInt(2),
-                            rs.getBytes(3),
-                            rs.getLong(4)));
-                }
-            }
-        });
-    }
-
-    @Override
-    public void saveSnapshot(StoredSnapshot snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot");
-        run("saving snapshot " + snapshot.projection(), c -> {
-            try (PreparedStatement upsert = c.prepareStatement(upsertSnapshot)) {
-                upsert.setString(1, snapshot.projection());
-                upsert.setString(2, snapshot.aggregatorType());
-                upsert.setString(3, snapshot.aggregatorId());
-                upsert.setString(4, snapshot.revision());
-                upsert.setInt(5, snapshot.version());
-                upsert.setBytes(6, snapshot.data());
-                upsert.setLong(7, snapshot.timestampMicros());
-                upsert.executeUpdate();
-                return null;
-            }
-        });
+        return connections.inTransaction(work);
     }
 
     /**
@@ -1201,13 +480,13 @@ public final class PostgresExecutor implements JdbcExecutor {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (connections.isClosed()) {
             return;
         }
-        closed = true;
+        connections.close();
         // The threads first: the notifier may still announce a last commit on its own connection.
         notifications.close();
-        closeQuietly(ownedPool);
+        connections.closePool();
     }
 
     @Override
@@ -1225,156 +504,8 @@ public final class PostgresExecutor implements JdbcExecutor {
         return notifications;
     }
 
-    /** The SQL of this store's event table. */
-    EventSql sql() {
-        return sql;
-    }
-
-    /**
-     * Runs work on a pooled connection in auto-commit mode, translating database failures into
-     * {@link StoreException}s.
-     */
-    private <T> T run(String operation, SqlWork<T> work) {
-        ensureOpen();
-        try (Connection connection = dataSource.getConnection()) {
-            // The executor's own pool is configured right; asking a connection for its isolation
-            // level costs a round trip in pgjdbc, so only a user's data source is checked.
-            if (ownedPool != null) {
-                return work.run(connection);
-            }
-            boolean autoCommit = connection.getAutoCommit();
-            int isolation = connection.getTransactionIsolation();
-            if (autoCommit && isolation == Connection.TRANSACTION_READ_COMMITTED) {
-                return work.run(connection);
-            }
-            // A user's data source may hand out connections with auto-commit off, or at a stricter
-            // isolation level, where a unique-key race surfaces as 40001 instead of 23505 and a
-            // conflict would no longer be a ConcurrencyException.
-            connection.setAutoCommit(true);
-            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            try {
-                return work.run(connection);
-            } finally {
-                connection.setTransactionIsolation(isolation);
-                connection.setAutoCommit(autoCommit);
-            }
-        } catch (SQLException e) {
-            if (closed) {
-                throw new StoreException("the PostgreSQL executor is closed", e, false);
-            }
-            throw PostgresErrors.failure(operation, e);
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new StoreException("the PostgreSQL executor is closed (schema " + schema + ")", null, false);
-        }
-    }
-
-    /**
-     * Puts a connection back in auto-commit mode after a transaction. A failure here means the
-     * connection broke; it must not hide the failure (or the result) of the transaction itself, and
-     * the pool discards a broken connection anyway.
-     */
-    private static void restoreAutoCommit(Connection c) {
-        try {
-            c.setAutoCommit(true);
-        } catch (SQLException e) {
-            LOG.debug("Restoring auto-commit failed", e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            LOG.debug("Rolling back a failed write failed too", e);
-        }
-    }
-
-    /** Rolls back after {@code failure}; a failing rollback is recorded on it rather than hiding it. */
-    private static void rollbackQuietly(Connection c, Throwable failure) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    /**
-     * Connections of the notification threads for a store opened from a JDBC URL: opened apart from
-     * the pool, so that the listener's long wait never takes a connection from writers. The URL's
-     * own settings win over the defaults set here.
-     */
-    private static final class DriverConnections implements CommitNotifications.Connections {
-        private final String jdbcUrl;
-
-        DriverConnections(String jdbcUrl) {
-            this.jdbcUrl = jdbcUrl;
-        }
-
-        @Override
-        public CommitNotifications.Session open() throws SQLException {
-            Properties defaults = new Properties();
-            // Shows what the connections are in pg_stat_activity.
-            defaults.setProperty("ApplicationName", "evento-postgres notifications");
-            // A server that stops answering must not hold a thread for ever: the notifier would stop
-            // announcing commits, and closing the executor would wait for it.
-            defaults.setProperty("connectTimeout", "10");
-            defaults.setProperty("socketTimeout", "60");
-            defaults.setProperty("tcpKeepAlive", "true");
-            return new CommitNotifications.Session(DriverManager.getConnection(jdbcUrl, defaults), false);
-        }
-
-        @Override
-        public boolean keepNotifierConnection() {
-            return true;
-        }
-    }
-
-    /**
-     * Connections of the notification threads for a store opened from an application's data
-     * source: the listener holds one for as long as it listens; the notifier borrows one for each
-     * notification.
-     */
-    private static final class BorrowedConnections implements CommitNotifications.Connections {
-        private final DataSource dataSource;
-
-        BorrowedConnections(DataSource dataSource) {
-            this.dataSource = dataSource;
-        }
-
-        @Override
-        public CommitNotifications.Session open() throws SQLException {
-            Connection connection = dataSource.getConnection();
-            try {
-                boolean autoCommit = connection.getAutoCommit();
-                if (!autoCommit) {
-                    connection.setAutoCommit(true);
-                }
-                return new CommitNotifications.Session(connection, !autoCommit);
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.close();
-                } catch (SQLException closing) {
-                    e.addSuppressed(closing);
-                }
-                throw e;
-            }
-        }
-
-        @Override
-        public boolean keepNotifierConnection() {
-            return false;
-        }
-    }
-
-    /** A positive duration in microseconds, rounded up, at most {@link #MAX_TTL_MICROS}. */
-    static long ceilMicros(Duration d) {
-        if (d.compareTo(Duration.ofSeconds(MAX_TTL_MICROS / 1_000_000)) >= 0) {
-            return MAX_TTL_MICROS;
-        }
-        return d.getSeconds() * 1_000_000 + (d.getNano() + 999) / 1_000;
+    /** The event log, for tests to hold a write open and to look at its statements. */
+    PostgresEvents eventLog() {
+        return eventLog;
     }
 }

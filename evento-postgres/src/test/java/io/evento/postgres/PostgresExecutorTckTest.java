@@ -38,7 +38,9 @@ class PostgresExecutorTckTest extends ExecutorTck {
             Connection connection = TestDatabase.connect();
             heldConnections.add(connection);
             connection.setAutoCommit(false);
-            assertThat(((PostgresExecutor) store).insert(connection, events, WriteBatch.expectedVersion(events)))
+            assertThat(((PostgresExecutor) store)
+                            .eventLog()
+                            .insert(connection, events, WriteBatch.expectedVersion(events)))
                     .as("the held write inserted its rows")
                     .isTrue();
             return new HeldWrite() {

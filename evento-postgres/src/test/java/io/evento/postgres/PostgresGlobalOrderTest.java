@@ -82,7 +82,7 @@ class PostgresGlobalOrderTest {
 
         try (Connection open = TestDatabase.connect()) {
             open.setAutoCommit(false);
-            assertThat(executor.insert(open, held, 0)).isTrue();
+            assertThat(executor.eventLog().insert(open, held, 0)).isTrue();
 
             // Writers go on while the transaction is open, and their commits are loaded at once.
             List<StoredEvent> later = new ArrayList<>();

@@ -230,7 +230,7 @@ class PostgresMigrationTest {
 
     private static List<Migration> migrations() {
         return Migration.load(
-                PostgresExecutor.class, PostgresExecutor.MIGRATIONS_LOCATION, PostgresExecutor.MIGRATION_FILES);
+                PostgresExecutor.class, PostgresExecutor.MIGRATIONS_LOCATION, PostgresSchema.MIGRATION_FILES);
     }
 
     private static List<String> tables(String schema) throws SQLException {

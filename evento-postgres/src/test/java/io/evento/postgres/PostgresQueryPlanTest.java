@@ -49,7 +49,7 @@ class PostgresQueryPlanTest {
 
     private static PostgresExecutor executor;
     private static String schema;
-    private static EventSql.OrderKey middle;
+    private static EventTable.OrderKey middle;
 
     @BeforeAll
     static void populate() throws SQLException {
@@ -78,7 +78,7 @@ class PostgresQueryPlanTest {
             try (ResultSet rs = statement.executeQuery("SELECT txid::text, position FROM " + events
                     + " WHERE position = " + (COMMITS * ROWS_PER_COMMIT / 2))) {
                 assertThat(rs.next()).isTrue();
-                middle = new EventSql.OrderKey(Long.parseLong(rs.getString(1)), rs.getLong(2));
+                middle = new EventTable.OrderKey(Long.parseLong(rs.getString(1)), rs.getLong(2));
             }
         }
     }
@@ -148,9 +148,12 @@ class PostgresQueryPlanTest {
             List<EventFilter> filters,
             RoutingFilter routing,
             boolean forward,
-            EventSql.OrderKey bound,
+            EventTable.OrderKey bound,
             String... expected) {
-        return new Shape(description, executor.sql().page(filters, routing, forward, bound, FETCH), List.of(expected));
+        return new Shape(
+                description,
+                executor.eventLog().table().page(filters, routing, forward, bound, FETCH),
+                List.of(expected));
     }
 
     @Test
@@ -191,7 +194,7 @@ class PostgresQueryPlanTest {
     @Test
     void the_horizon_and_the_cursor_bound_the_index_scan_itself() throws SQLException {
         try (Connection c = TestDatabase.connect()) {
-            SqlQuery query = executor.sql().page(List.of(), RoutingFilter.ALL, true, middle, 101);
+            SqlQuery query = executor.eventLog().table().page(List.of(), RoutingFilter.ALL, true, middle, 101);
 
             List<String> plan = plan(c, query.sql(), query.parameters());
 
@@ -212,7 +215,8 @@ class PostgresQueryPlanTest {
         try (Connection c = TestDatabase.connect()) {
             for (List<EventFilter> filters : combinations) {
                 for (boolean forward : new boolean[] {true, false}) {
-                    SqlQuery query = executor.sql().page(filters, RoutingFilter.ALL, forward, middle, FETCH);
+                    SqlQuery query =
+                            executor.eventLog().table().page(filters, RoutingFilter.ALL, forward, middle, FETCH);
                     String description = filters + (forward ? " forward" : " backward");
 
                     List<String> plan = plan(c, query.sql(), query.parameters());
@@ -233,7 +237,7 @@ class PostgresQueryPlanTest {
     void loading_an_aggregate_and_appending_to_it_use_the_aggregate_index_even_when_planned_generically()
             throws SQLException {
         try (Connection c = TestDatabase.connect()) {
-            assertAggregateStatementsUseTheAggregateIndex(c, executor.sql());
+            assertAggregateStatementsUseTheAggregateIndex(c, executor.eventLog().table());
         }
     }
 
@@ -249,7 +253,7 @@ class PostgresQueryPlanTest {
                         + " version, name, data, metadata, timestamp_micros) SELECT 'id-' || n, 'type-3', 'a-777', n,"
                         + " 'N', '', '', 0 FROM generate_series(1, 2000) n");
             }
-            assertAggregateStatementsUseTheAggregateIndex(c, store.sql());
+            assertAggregateStatementsUseTheAggregateIndex(c, store.eventLog().table());
         }
     }
 
@@ -268,13 +272,14 @@ class PostgresQueryPlanTest {
                             + " FROM generate_series(1, 1000) n");
                 }
             }
-            SqlQuery page =
-                    store.sql().page(List.of(new EventFilter.ByType("bench")), RoutingFilter.ALL, true, null, 1001);
+            SqlQuery page = store.eventLog()
+                    .table()
+                    .page(List.of(new EventFilter.ByType("bench")), RoutingFilter.ALL, true, null, 1001);
 
             c.setAutoCommit(false);
             List<String> unguarded = plan(c, page.sql(), page.parameters());
             try (Statement statement = c.createStatement()) {
-                statement.execute(PostgresExecutor.PAGE_PLAN);
+                statement.execute(PostgresEvents.PAGE_PLAN);
             }
             List<String> guarded = plan(c, page.sql(), page.parameters());
             c.rollback();
@@ -290,7 +295,8 @@ class PostgresQueryPlanTest {
         }
     }
 
-    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventSql sql) throws SQLException {
+    private static void assertAggregateStatementsUseTheAggregateIndex(Connection c, EventTable sql)
+            throws SQLException {
         try (Statement statement = c.createStatement()) {
             // Statements run often are planned once for any value (a generic plan); check that one.
             statement.execute("SET plan_cache_mode = force_generic_plan");

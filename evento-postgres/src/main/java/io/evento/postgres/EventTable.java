@@ -63,7 +63,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Every value is a bound parameter; the SQL text depends only on the schema and the shape of
  * the query. The schema name is a validated plain identifier, quoted.
  */
-final class EventSql {
+final class EventTable {
     /** The most rows one insert statement writes; a larger commit is several statements in one transaction. */
     static final int MAX_ROWS_PER_INSERT = 1000;
 
@@ -93,7 +93,7 @@ final class EventSql {
     record OrderKey(long txid, long position) {}
 
     /** The SQL for the tables of {@code schema}, a validated plain identifier. */
-    EventSql(String schema) {
+    EventTable(String schema) {
         this.events = "\"" + schema + "\".evento_event";
         this.readAggregate = "SELECT " + EVENT_COLUMNS + " FROM " + events + " e"
                 + " WHERE e.aggregator_type = ? AND e.aggregator_id = ? AND e.version > ?"
